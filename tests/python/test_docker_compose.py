@@ -1,0 +1,52 @@
+"""docker-compose.yml is valid and describes a PostgreSQL with pgTAP plus a test runner.
+
+Only `docker-compose config` is used: it parses and validates the file without
+a Docker engine. ./dev installs docker-compose, so its absence is a failure.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def compose_config() -> dict[str, Any]:
+    exe = shutil.which("docker-compose")
+    assert exe, "docker-compose not found (./dev test installs it: apt-get install docker-compose)"
+    proc = subprocess.run(
+        [exe, "-f", str(REPO_ROOT / "docker-compose.yml"), "config"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, f"docker-compose config failed:\n{proc.stderr}"
+    config = yaml.safe_load(proc.stdout)
+    assert isinstance(config, dict)
+    return config
+
+
+def test_services_db_and_tests() -> None:
+    services = compose_config()["services"]
+    assert {"db", "tests"} <= set(services)
+
+    # db: built from a Dockerfile based on the official postgres image, adding pgTAP.
+    build = services["db"]["build"]
+    dockerfile = Path(build["context"]) / build.get("dockerfile", "Dockerfile")
+    text = dockerfile.read_text()
+    base = re.search(r"^\s*FROM\s+(\S+)", text, re.MULTILINE | re.IGNORECASE)
+    assert base and re.fullmatch(r"(docker\.io/)?(library/)?postgres(:[\w.-]+)?", base.group(1))
+    assert "pgtap" in text
+    assert "pg_isready" in " ".join(services["db"]["healthcheck"]["test"])
+
+    # tests: waits for a healthy db and points DATABASE_URL at it.
+    tests = services["tests"]
+    assert tests["depends_on"]["db"]["condition"] == "service_healthy"
+    url = urlsplit(tests["environment"]["DATABASE_URL"])
+    assert url.scheme in ("postgres", "postgresql")
+    assert url.hostname == "db"
