@@ -1,0 +1,21 @@
+-- Removes the SQL API and its triggers; the tables and their data stay.
+drop trigger video_qualities_before_write on vq.video_qualities;
+drop trigger videos_before_update on vq.videos;
+drop function vq.get_default_quality(uuid);
+drop function vq.set_default_quality(uuid, uuid);
+drop function vq.list_qualities_ordered(uuid);
+drop function vq.update_qualities_status(uuid[], text);
+drop function vq.update_quality_status(uuid, text);
+drop function vq.update_quality_metadata(uuid, text, bigint, integer, integer, integer, text, text, double precision, double precision, text, text, text, integer, integer, integer, text, bigint, double precision, text, text);
+drop function vq.create_video_qualities(uuid, jsonb);
+drop function vq.create_video_quality(uuid, text, text, bigint, integer, integer, integer, text, text, double precision, double precision, text, text, text, integer, integer, integer, text, bigint, double precision, boolean, text, timestamptz);
+drop function vq.update_video_status(uuid, text);
+drop function vq.get_video(uuid);
+drop function vq.create_video(text, text, text, text, integer, uuid);
+drop function vq.videos_before_update();
+drop function vq.video_qualities_before_write();
+drop function vq.require_quality_metadata(text, bigint, integer, integer, integer, text, text, double precision, double precision, text, text, text, integer, integer, integer, text, bigint, double precision, text);
+drop function vq.require_quality_status(text, text);
+drop function vq.require_range(text, numeric, numeric, numeric);
+drop function vq.require_text(text, text, integer, boolean);
+drop function vq.require_not_null(text, anyelement);

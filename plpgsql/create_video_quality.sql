@@ -1,0 +1,115 @@
+-- API: creates one quality of a video. For a (video, quality) that exists it
+-- restarts that row instead of failing, so a worker may repeat the call safely:
+-- the new call's url, metadata, status and start time replace the old ones,
+-- the row keeps its id and created_at, and the status change follows the
+-- transition rules (a call with the row's own status is always allowed).
+create or replace function vq.create_video_quality(
+    p_video_id              uuid,
+    p_quality               text,
+    p_url                   text,
+    p_file_size             bigint default null,
+    p_bitrate               integer default null,
+    p_resolution_width      integer default null,
+    p_resolution_height     integer default null,
+    p_codec                 text default null,
+    p_container             text default null,
+    p_duration              double precision default null,
+    p_fps                   double precision default null,
+    p_pixel_format          text default null,
+    p_color_space           text default null,
+    p_audio_codec           text default null,
+    p_audio_bitrate         integer default null,
+    p_audio_channels        integer default null,
+    p_audio_sample_rate     integer default null,
+    p_aspect_ratio          text default null,
+    p_frame_count           bigint default null,
+    p_encoding_time         double precision default null,
+    p_is_default            boolean default false,
+    p_status                text default 'pending',
+    p_processing_started_at timestamptz default null
+) returns vq.video_qualities
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_quality vq.video_qualities;
+begin
+    perform vq.require_not_null('p_video_id', p_video_id);
+    perform vq.require_text('p_quality', p_quality, 64, true);
+    if not exists (select 1 from vq.quality_levels where label = p_quality) then
+        raise exception 'p_quality = % is not a known quality level (see vq.quality_levels)',
+            quote_literal(p_quality)
+            using errcode = 'invalid_parameter_value';              -- 22023
+    end if;
+    perform vq.require_text('p_url', p_url, 2048, true);
+    perform vq.require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
+        p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
+        p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
+        p_aspect_ratio, p_frame_count, p_encoding_time, null);
+    perform vq.require_not_null('p_is_default', p_is_default);
+    perform vq.require_not_null('p_status', p_status);
+    perform vq.require_quality_status('p_status', p_status);
+    if p_is_default and p_status <> 'ready' then
+        raise exception 'p_is_default is true but p_status = %: the default quality must be ready',
+            quote_literal(p_status)
+            using errcode = 'invalid_parameter_value';              -- 22023
+    end if;
+
+    -- Lock the video (as set_default_quality does) so that defaults of one video
+    -- change one at a time; this also proves the video exists.
+    perform 1 from vq.videos where id = p_video_id for no key update;
+    if not found then
+        raise exception 'p_video_id = % does not exist', p_video_id
+            using errcode = 'no_data_found';                        -- P0002
+    end if;
+    if p_is_default then
+        update vq.video_qualities set is_default = false
+         where video_id = p_video_id and is_default and quality <> p_quality;
+    end if;
+
+    insert into vq.video_qualities as q (
+        video_id, quality, url, file_size, bitrate, resolution_width, resolution_height,
+        codec, container, duration, fps, pixel_format, color_space, audio_codec,
+        audio_bitrate, audio_channels, audio_sample_rate, aspect_ratio, frame_count,
+        encoding_time, is_default, status, processing_started_at)
+    values (
+        p_video_id, p_quality, p_url, p_file_size, p_bitrate, p_resolution_width,
+        p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
+        p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
+        p_aspect_ratio, p_frame_count, p_encoding_time, p_is_default, p_status,
+        p_processing_started_at)
+    on conflict (video_id, quality) do update set
+        url = excluded.url, file_size = excluded.file_size, bitrate = excluded.bitrate,
+        resolution_width = excluded.resolution_width,
+        resolution_height = excluded.resolution_height,
+        codec = excluded.codec, container = excluded.container, duration = excluded.duration,
+        fps = excluded.fps, pixel_format = excluded.pixel_format,
+        color_space = excluded.color_space, audio_codec = excluded.audio_codec,
+        audio_bitrate = excluded.audio_bitrate, audio_channels = excluded.audio_channels,
+        audio_sample_rate = excluded.audio_sample_rate, aspect_ratio = excluded.aspect_ratio,
+        frame_count = excluded.frame_count, encoding_time = excluded.encoding_time,
+        -- a restart never takes the default away; leaving 'ready' does (trigger)
+        is_default = excluded.is_default or q.is_default,
+        status = excluded.status,
+        error_message = null,
+        processing_started_at = excluded.processing_started_at,
+        processing_completed_at = null
+    returning * into v_quality;
+    return v_quality;
+end
+$$;
+alter function vq.create_video_quality(uuid, text, text, bigint, integer, integer, integer, text,
+    text, double precision, double precision, text, text, text, integer, integer, integer, text,
+    bigint, double precision, boolean, text, timestamptz) owner to vq_owner;
+revoke all on function vq.create_video_quality(uuid, text, text, bigint, integer, integer, integer,
+    text, text, double precision, double precision, text, text, text, integer, integer, integer,
+    text, bigint, double precision, boolean, text, timestamptz) from public;
+grant execute on function vq.create_video_quality(uuid, text, text, bigint, integer, integer,
+    integer, text, text, double precision, double precision, text, text, text, integer, integer,
+    integer, text, bigint, double precision, boolean, text, timestamptz) to vq_worker;
+comment on function vq.create_video_quality(uuid, text, text, bigint, integer, integer, integer,
+    text, text, double precision, double precision, text, text, text, integer, integer, integer,
+    text, bigint, double precision, boolean, text, timestamptz) is
+'Creates the quality p_quality of the video p_video_id and returns its row; when that quality exists, restarts it (same id) with this call''s values, so a repeated call is safe. With p_is_default the quality becomes the only default of its video.
+Errors: 22004 p_video_id, p_quality, p_url, p_is_default or p_status is null; 22023 p_quality is not in vq.quality_levels, p_status is not pending/processing/ready/failed, p_is_default with a status other than ready, or a restart whose status change is not allowed; 22001 a text over its limit (url 2048, others 64); 22003 a number out of range (sizes, rates, dimensions, durations negative or absurd; fps <= 0); P0002 p_video_id does not exist.';

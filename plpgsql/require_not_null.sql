@@ -1,0 +1,18 @@
+-- Internal: a required argument of the API must not be null.
+create or replace function vq.require_not_null(p_argument text, p_value anyelement)
+returns void
+language plpgsql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if p_value is null then
+        raise exception '% is required', p_argument
+            using errcode = 'null_value_not_allowed';               -- 22004
+    end if;
+end
+$$;
+alter function vq.require_not_null(text, anyelement) owner to vq_owner;
+revoke all on function vq.require_not_null(text, anyelement) from public;
+comment on function vq.require_not_null(text, anyelement) is
+'Internal. Raises 22004 when p_value is null.';

@@ -1,0 +1,50 @@
+-- API: makes one ready quality the only default of its video, atomically.
+-- Concurrent calls for one video are serialized by a lock on the video row, so
+-- the last call to commit wins and no caller ever sees a unique violation; the
+-- partial unique index on (video_id) where is_default is only the backstop.
+create or replace function vq.set_default_quality(p_video_id uuid, p_quality_id uuid)
+returns boolean
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_quality vq.video_qualities;
+begin
+    perform vq.require_not_null('p_video_id', p_video_id);
+    perform vq.require_not_null('p_quality_id', p_quality_id);
+
+    -- always the video row first, then the quality row: the same order as
+    -- create_video_quality, so that the two cannot deadlock
+    perform 1 from vq.videos where id = p_video_id for no key update;
+    if not found then
+        return false;
+    end if;
+    select * into v_quality from vq.video_qualities where id = p_quality_id for no key update;
+    if not found then
+        return false;
+    end if;
+    if v_quality.video_id <> p_video_id then
+        raise exception 'p_quality_id = % belongs to video %, not to p_video_id = %',
+            p_quality_id, v_quality.video_id, p_video_id
+            using errcode = 'invalid_parameter_value';              -- 22023
+    end if;
+    if v_quality.status <> 'ready' then
+        raise exception 'p_quality_id = % has status %: only a ready quality can be the default',
+            p_quality_id, v_quality.status
+            using errcode = 'invalid_parameter_value';              -- 22023
+    end if;
+
+    if not v_quality.is_default then
+        update vq.video_qualities set is_default = false where video_id = p_video_id and is_default;
+        update vq.video_qualities set is_default = true where id = p_quality_id;
+    end if;
+    return true;
+end
+$$;
+alter function vq.set_default_quality(uuid, uuid) owner to vq_owner;
+revoke all on function vq.set_default_quality(uuid, uuid) from public;
+grant execute on function vq.set_default_quality(uuid, uuid) to vq_worker;
+comment on function vq.set_default_quality(uuid, uuid) is
+'Makes the quality p_quality_id the only default of the video p_video_id, atomically and safely under concurrent calls (the last to commit wins); true when done (also when it already was the default), false when the video or the quality does not exist.
+Errors: 22004 p_video_id or p_quality_id is null; 22023 the quality belongs to another video, or its status is not ready; 22P02 an argument is not a UUID.';

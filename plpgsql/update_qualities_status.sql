@@ -1,0 +1,32 @@
+-- API: the status of many qualities in one call and one transaction: all change
+-- or, when one change is not allowed, none does.
+create or replace function vq.update_qualities_status(p_quality_ids uuid[], p_status text)
+returns integer
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_changed integer;
+begin
+    perform vq.require_not_null('p_quality_ids', p_quality_ids);
+    if array_position(p_quality_ids, null) is not null then
+        raise exception 'p_quality_ids contains a null at position %', array_position(p_quality_ids, null)
+            using errcode = 'null_value_not_allowed';               -- 22004
+    end if;
+    perform vq.require_not_null('p_status', p_status);
+    perform vq.require_quality_status('p_status', p_status);
+
+    -- lock the rows in id order, so that two overlapping batches cannot deadlock
+    perform 1 from vq.video_qualities where id = any (p_quality_ids) order by id for no key update;
+    update vq.video_qualities set status = p_status where id = any (p_quality_ids);
+    get diagnostics v_changed = row_count;
+    return v_changed;
+end
+$$;
+alter function vq.update_qualities_status(uuid[], text) owner to vq_owner;
+revoke all on function vq.update_qualities_status(uuid[], text) from public;
+grant execute on function vq.update_qualities_status(uuid[], text) to vq_worker;
+comment on function vq.update_qualities_status(uuid[], text) is
+'Sets the status of every quality in p_quality_ids, all or nothing; returns how many exist (ids that do not exist are skipped). Same rules as update_quality_status.
+Errors: 22004 p_quality_ids or p_status is null, or p_quality_ids contains a null; 22023 p_status is not pending/processing/ready/failed, or one of the changes is not allowed.';

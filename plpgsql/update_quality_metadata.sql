@@ -1,0 +1,82 @@
+-- API: completes or corrects the encoder's metadata of one quality. Only the
+-- arguments given (not null) change; the others keep their value. A status
+-- given here follows the same transition rules as update_quality_status, and
+-- reaching 'ready' or 'failed' sets processing_completed_at.
+create or replace function vq.update_quality_metadata(
+    p_quality_id        uuid,
+    p_url               text default null,
+    p_file_size         bigint default null,
+    p_bitrate           integer default null,
+    p_resolution_width  integer default null,
+    p_resolution_height integer default null,
+    p_codec             text default null,
+    p_container         text default null,
+    p_duration          double precision default null,
+    p_fps               double precision default null,
+    p_pixel_format      text default null,
+    p_color_space       text default null,
+    p_audio_codec       text default null,
+    p_audio_bitrate     integer default null,
+    p_audio_channels    integer default null,
+    p_audio_sample_rate integer default null,
+    p_aspect_ratio      text default null,
+    p_frame_count       bigint default null,
+    p_encoding_time     double precision default null,
+    p_status            text default null,
+    p_error_message     text default null
+) returns boolean
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    perform vq.require_not_null('p_quality_id', p_quality_id);
+    perform vq.require_text('p_url', p_url, 2048);
+    if btrim(p_url) = '' then
+        raise exception 'p_url must not be empty' using errcode = 'invalid_parameter_value';
+    end if;
+    perform vq.require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
+        p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
+        p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
+        p_aspect_ratio, p_frame_count, p_encoding_time, p_error_message);
+    perform vq.require_quality_status('p_status', p_status);
+
+    update vq.video_qualities set
+        url = coalesce(p_url, url),
+        file_size = coalesce(p_file_size, file_size),
+        bitrate = coalesce(p_bitrate, bitrate),
+        resolution_width = coalesce(p_resolution_width, resolution_width),
+        resolution_height = coalesce(p_resolution_height, resolution_height),
+        codec = coalesce(p_codec, codec),
+        container = coalesce(p_container, container),
+        duration = coalesce(p_duration, duration),
+        fps = coalesce(p_fps, fps),
+        pixel_format = coalesce(p_pixel_format, pixel_format),
+        color_space = coalesce(p_color_space, color_space),
+        audio_codec = coalesce(p_audio_codec, audio_codec),
+        audio_bitrate = coalesce(p_audio_bitrate, audio_bitrate),
+        audio_channels = coalesce(p_audio_channels, audio_channels),
+        audio_sample_rate = coalesce(p_audio_sample_rate, audio_sample_rate),
+        aspect_ratio = coalesce(p_aspect_ratio, aspect_ratio),
+        frame_count = coalesce(p_frame_count, frame_count),
+        encoding_time = coalesce(p_encoding_time, encoding_time),
+        status = coalesce(p_status, status),
+        error_message = coalesce(p_error_message, error_message)
+    where id = p_quality_id;
+    return found;
+end
+$$;
+alter function vq.update_quality_metadata(uuid, text, bigint, integer, integer, integer, text,
+    text, double precision, double precision, text, text, text, integer, integer, integer, text,
+    bigint, double precision, text, text) owner to vq_owner;
+revoke all on function vq.update_quality_metadata(uuid, text, bigint, integer, integer, integer,
+    text, text, double precision, double precision, text, text, text, integer, integer, integer,
+    text, bigint, double precision, text, text) from public;
+grant execute on function vq.update_quality_metadata(uuid, text, bigint, integer, integer,
+    integer, text, text, double precision, double precision, text, text, text, integer, integer,
+    integer, text, bigint, double precision, text, text) to vq_worker;
+comment on function vq.update_quality_metadata(uuid, text, bigint, integer, integer, integer,
+    text, text, double precision, double precision, text, text, text, integer, integer, integer,
+    text, bigint, double precision, text, text) is
+'Changes only the given (non-null) fields of the quality p_quality_id; true when it exists, false when it does not. A p_status follows the transition rules; reaching ready or failed sets processing_completed_at; a default that leaves ready stops being the default.
+Errors: 22004 p_quality_id is null; 22023 p_url is blank, p_status is not pending/processing/ready/failed, or the status change is not allowed; 22001 a text over its limit (url 2048, error_message 10000, others 64); 22003 a number out of range (sizes, rates, dimensions, durations negative or absurd; fps <= 0).';

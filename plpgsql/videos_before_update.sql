@@ -1,0 +1,15 @@
+-- Trigger: every change of a video moves its updated_at.
+create or replace function vq.videos_before_update()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    new.updated_at := now();
+    return new;
+end
+$$;
+alter function vq.videos_before_update() owner to vq_owner;
+revoke all on function vq.videos_before_update() from public;
+comment on function vq.videos_before_update() is
+'Trigger of vq.videos: sets updated_at. Raises nothing.';
