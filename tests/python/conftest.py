@@ -74,7 +74,7 @@ def pg_server() -> Iterator[PgServer]:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(pg_server: PgServer) -> str:
+def migrated_template(pg_server: PgServer) -> Iterator[str]:
     """Create vq_template from scratch and apply every migration to it with yoyo."""
     from yoyo import get_backend, read_migrations
 
@@ -89,7 +89,8 @@ def migrated_template(pg_server: PgServer) -> str:
     finally:
         # A template must have no open connections while it is copied.
         backend.connection.close()
-    return TEMPLATE_DB
+    yield TEMPLATE_DB
+    pg_server.execute(f"DROP DATABASE IF EXISTS {quote_ident(TEMPLATE_DB)} WITH (FORCE)")
 
 
 @pytest.fixture
