@@ -19,7 +19,7 @@ declare
     v_element  jsonb;
     v_unknown  text;
     v_row      vq.video_qualities;
-    v_ids      uuid[] := '{}';
+    v_ids      uuid[] := '{}'::uuid[];
     v_state    text;
     v_message  text;
 begin
