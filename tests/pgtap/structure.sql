@@ -1,0 +1,224 @@
+-- Structure of the vq schema: tables, columns, constraints, indexes, triggers,
+-- functions (names, signatures, owners, SECURITY DEFINER, pinned search_path)
+-- and the COMMENT ON FUNCTION that documents each API function's errors.
+begin;
+select plan(194);
+
+-- API functions (callable by vq_worker) and their argument types, in one place
+-- for the tests below.
+create temporary table api_function (name name, args name[], returns text, definer bool)
+    on commit drop;
+insert into api_function values
+    ('create_video', '{text,text,text,text,integer,uuid}', 'vq.videos', true),
+    ('get_video', '{uuid}', 'setof vq.videos', true),
+    ('update_video_status', '{uuid,text}', 'boolean', true),
+    ('create_video_quality', '{uuid,text,text,bigint,integer,integer,integer,text,text,'
+        'double precision,double precision,text,text,text,integer,integer,integer,text,bigint,'
+        'double precision,boolean,text,timestamp with time zone}', 'vq.video_qualities', true),
+    ('create_video_qualities', '{uuid,jsonb}', 'setof vq.video_qualities', true),
+    ('update_quality_metadata', '{uuid,text,bigint,integer,integer,integer,text,text,'
+        'double precision,double precision,text,text,text,integer,integer,integer,text,bigint,'
+        'double precision,text,text}', 'boolean', true),
+    ('update_quality_status', '{uuid,text}', 'boolean', true),
+    ('update_qualities_status', '{uuid[],text}', 'integer', true),
+    ('list_qualities_ordered', '{uuid}', 'setof vq.video_qualities', true),
+    ('set_default_quality', '{uuid,uuid}', 'boolean', true),
+    ('get_default_quality', '{uuid}', 'setof vq.video_qualities', true);
+
+-- Internal helpers and trigger functions: run with the caller's rights (they
+-- are only ever called from the SECURITY DEFINER API or as triggers).
+create temporary table internal_function (name name, args name[], returns text)
+    on commit drop;
+insert into internal_function values
+    ('require_not_null', '{text,anyelement}', 'void'),
+    ('require_text', '{text,text,integer,boolean}', 'void'),
+    ('require_range', '{text,numeric,numeric,numeric}', 'void'),
+    ('require_quality_status', '{text,text}', 'void'),
+    ('require_quality_metadata', '{text,bigint,integer,integer,integer,text,text,'
+        'double precision,double precision,text,text,text,integer,integer,integer,text,bigint,'
+        'double precision,text}', 'void'),
+    ('video_qualities_before_write', '{}', 'trigger'),
+    ('videos_before_update', '{}', 'trigger');
+
+-- ---------------------------------------------------------------- schema --
+select has_schema('vq');
+select schema_owner_is('vq', 'vq_owner');
+select has_role(r) from unnest(array['vq_owner', 'vq_worker', 'vq_reader']::name[]) r;          -- 3
+select is((select rolcanlogin from pg_roles where rolname = 'vq_owner'), false,
+          'vq_owner cannot log in');
+
+-- ---------------------------------------------------------------- tables --
+select tables_are('vq', array['videos', 'video_qualities', 'quality_levels',
+    'video_statuses', 'quality_statuses', 'quality_status_transitions']);
+select table_owner_is('vq'::name, t, 'vq_owner'::name, format('vq.%s is owned by vq_owner', t))
+  from unnest(array['videos', 'video_qualities', 'quality_levels', 'video_statuses',
+                    'quality_statuses', 'quality_status_transitions']::name[]) t;              -- 6
+select views_are('vq', array[]::name[]);
+select sequences_are('vq', array[]::name[]);
+
+select columns_are('vq', 'videos', array['id', 'title', 'description', 'url', 'thumbnail_url',
+    'duration', 'user_id', 'views', 'likes', 'status', 'created_at', 'updated_at']);
+select col_type_is('vq'::name, 'videos'::name, c::name, t::text, format('vq.videos.%s is %s', c, t))
+  from (values ('id', 'uuid'), ('title', 'text'), ('duration', 'integer'), ('user_id', 'uuid'),
+               ('views', 'bigint'), ('likes', 'bigint'), ('status', 'text'),
+               ('created_at', 'timestamp with time zone'),
+               ('updated_at', 'timestamp with time zone')) v(c, t);                    -- 9
+select col_not_null('vq'::name, 'videos'::name, c::name, format('vq.videos.%s is not null', c))
+  from unnest(array['id', 'title', 'views', 'likes', 'status', 'created_at',
+                    'updated_at']::name[]) c;                                                  -- 7
+select col_default_is('vq'::name, 'videos'::name, 'status'::name, 'draft'::text,
+                      'a new video is a draft');
+select col_is_pk('vq'::name, 'videos'::name, 'id'::name, 'videos.id is the primary key');
+select fk_ok('vq', 'videos', 'status', 'vq', 'video_statuses', 'status',
+             'a video status is one of vq.video_statuses');
+
+select columns_are('vq', 'video_qualities', array['id', 'video_id', 'quality', 'url',
+    'file_size', 'bitrate', 'resolution_width', 'resolution_height', 'codec', 'container',
+    'duration', 'fps', 'pixel_format', 'color_space', 'audio_codec', 'audio_bitrate',
+    'audio_channels', 'audio_sample_rate', 'aspect_ratio', 'frame_count', 'encoding_time',
+    'is_default', 'status', 'error_message', 'processing_started_at',
+    'processing_completed_at', 'created_at', 'updated_at']);
+select col_type_is('vq'::name, 'video_qualities'::name, c::name, t::text,
+                   format('vq.video_qualities.%s is %s', c, t))
+  from (values ('id', 'uuid'), ('video_id', 'uuid'), ('quality', 'text'), ('url', 'text'),
+               ('file_size', 'bigint'), ('bitrate', 'integer'),
+               ('resolution_width', 'integer'), ('resolution_height', 'integer'),
+               ('duration', 'double precision'), ('fps', 'double precision'),
+               ('audio_bitrate', 'integer'), ('audio_channels', 'integer'),
+               ('audio_sample_rate', 'integer'), ('frame_count', 'bigint'),
+               ('encoding_time', 'double precision'), ('is_default', 'boolean'),
+               ('status', 'text'), ('error_message', 'text'),
+               ('processing_started_at', 'timestamp with time zone'),
+               ('processing_completed_at', 'timestamp with time zone'),
+               ('created_at', 'timestamp with time zone'),
+               ('updated_at', 'timestamp with time zone')) v(c, t);                    -- 22
+select col_not_null('vq'::name, 'video_qualities'::name, c::name,
+                    format('vq.video_qualities.%s is not null', c))
+  from unnest(array['id', 'video_id', 'quality', 'url', 'is_default', 'status',
+                    'created_at', 'updated_at']::name[]) c;                                    -- 8
+select col_default_is('vq'::name, 'video_qualities'::name, 'is_default'::name, 'false'::text,
+                      'a new quality is not the default');
+select col_default_is('vq'::name, 'video_qualities'::name, 'status'::name, 'pending'::text,
+                      'a new quality is pending');
+select col_is_pk('vq'::name, 'video_qualities'::name, 'id'::name,
+                 'video_qualities.id is the primary key');
+select fk_ok('vq', 'video_qualities', 'video_id', 'vq', 'videos', 'id',
+             'a quality belongs to an existing video');
+select fk_ok('vq', 'video_qualities', 'quality', 'vq', 'quality_levels', 'label',
+             'a quality label is one of vq.quality_levels');
+select fk_ok('vq', 'video_qualities', 'status', 'vq', 'quality_statuses', 'status',
+             'a quality status is one of vq.quality_statuses');
+select col_is_unique('vq'::name, 'video_qualities'::name, array['video_id', 'quality']::name[],
+                     'one row per (video, quality)');
+select has_check('vq'::name, 'video_qualities'::name, 'video_qualities has check constraints');
+select is((select confdeltype from pg_constraint
+            where conrelid = 'vq.video_qualities'::regclass and contype = 'f'
+              and confrelid = 'vq.videos'::regclass), 'c',
+          'deleting a video deletes its qualities (on delete cascade)');
+
+select col_is_pk('vq'::name, 'quality_levels'::name, 'label'::name,
+                 'quality_levels.label is the primary key');
+select col_is_unique('vq'::name, 'quality_levels'::name, 'rank'::name,
+                     'quality_levels.rank is unique: the order is total');
+select col_type_is('vq'::name, 'quality_levels'::name, 'rank'::name, 'integer'::text,
+                   'quality_levels.rank is integer');
+select col_is_pk('vq'::name, 'quality_status_transitions'::name,
+                 array['from_status', 'to_status']::name[],
+                 'quality_status_transitions: primary key (from_status, to_status)');
+
+-- --------------------------------------------------------------- indexes --
+select indexes_are('vq', 'video_qualities', array['video_qualities_pkey',
+    'video_qualities_video_id_quality_key', 'video_qualities_one_default_idx']);
+select indexes_are('vq', 'videos', array['videos_pkey', 'videos_user_id_idx']);
+select index_is_unique('vq'::name, 'video_qualities'::name,
+                       'video_qualities_one_default_idx'::name,
+                       'video_qualities_one_default_idx is unique');
+select is_indexed('vq'::name, 'video_qualities'::name, array['video_id', 'quality']::name[],
+                  'qualities are indexed by (video_id, quality): lists by video use it');
+select is_indexed('vq'::name, 'videos'::name, 'user_id'::name, 'videos are indexed by user_id');
+-- pgTAP has no "is partial": read the predicate from the catalog.
+select is((select pg_get_expr(indpred, indrelid) from pg_index
+            where indexrelid = 'vq.video_qualities_one_default_idx'::regclass),
+          'is_default',
+          'video_qualities_one_default_idx is partial: WHERE is_default');
+select is((select array_agg(a.attname order by k.ord)
+             from pg_index i
+             cross join unnest(i.indkey) with ordinality k(attnum, ord)
+             join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+            where i.indexrelid = 'vq.video_qualities_one_default_idx'::regclass),
+          array['video_id']::name[],
+          'video_qualities_one_default_idx is on (video_id): one default per video');
+
+-- -------------------------------------------------------------- triggers --
+select triggers_are('vq'::name, 'video_qualities'::name, array['video_qualities_before_write']::name[]);
+select triggers_are('vq'::name, 'videos'::name, array['videos_before_update']::name[]);
+select trigger_is('vq', 'video_qualities', 'video_qualities_before_write',
+                  'vq', 'video_qualities_before_write',
+                  'video_qualities_before_write runs vq.video_qualities_before_write()');
+select trigger_is('vq', 'videos', 'videos_before_update', 'vq', 'videos_before_update',
+                  'videos_before_update runs vq.videos_before_update()');
+
+-- ------------------------------------------------------------- functions --
+select functions_are('vq', array(
+    select name from api_function union all select name from internal_function));
+select is((select count(*)::int from pg_proc where pronamespace = 'vq'::regnamespace), 18,
+          'no overloads: 18 functions in vq, one per name');
+
+select has_function('vq'::name, name, args) from api_function;                                -- 11
+select is_definer('vq'::name, name, args) from api_function;                                  -- 11
+select function_returns('vq'::name, name, args, returns) from api_function;                   -- 11
+select function_lang_is('vq'::name, name, args, 'plpgsql'::name) from api_function;                 -- 11
+select function_owner_is('vq'::name, name, args, 'vq_owner'::name) from api_function;               -- 11
+
+select has_function('vq'::name, name, args) from internal_function;                           -- 7
+select isnt_definer('vq'::name, name, args) from internal_function;                           -- 7
+select function_returns('vq'::name, name, args, returns) from internal_function;              -- 7
+select function_owner_is('vq'::name, name, args, 'vq_owner'::name) from internal_function;          -- 7
+
+select volatility_is('vq'::name, name, array['uuid']::name[], 'stable',
+                     format('vq.%s is stable', name))
+  from unnest(array['get_video', 'list_qualities_ordered', 'get_default_quality']::name[]) name; -- 3
+
+-- Every SECURITY DEFINER function pins its search_path, otherwise a caller
+-- could shadow pg_catalog objects with its own (CVE-2007-2138 style).
+select is_empty($$
+    select p.oid::regprocedure::text
+      from pg_proc p
+     where p.pronamespace = 'vq'::regnamespace and p.prosecdef
+       and not exists (select 1 from unnest(p.proconfig) c where c like 'search_path=%')
+$$, 'every SECURITY DEFINER function in vq has a pinned search_path');
+-- ... and the pinned path is exactly pg_catalog, pg_temp for every function.
+select is_empty($$
+    select p.oid::regprocedure::text
+      from pg_proc p
+     where p.pronamespace = 'vq'::regnamespace
+       and not coalesce(p.proconfig @> array['search_path=pg_catalog, pg_temp'], false)
+$$, 'every function in vq runs with search_path = pg_catalog, pg_temp');
+-- The API's privileges must not depend on anything but EXECUTE: no function
+-- in vq is SECURITY DEFINER without being an API function.
+select set_eq($$ select proname::text from pg_proc
+                 where pronamespace = 'vq'::regnamespace and prosecdef $$,
+              $$ select name from api_function $$,
+              'the SECURITY DEFINER functions are exactly the API functions');
+
+-- Every API function documents its errors: a comment with "Errors:" and SQLSTATEs.
+select matches(obj_description(format('vq.%I(%s)', name, array_to_string(args, ','))
+                                   ::regprocedure, 'pg_proc'),
+               'Errors: .*\m(22[0-9A-Z]{3}|P0002)\M',
+               format('vq.%s has a COMMENT listing its SQLSTATEs', name))
+  from api_function;                                                                    -- 11
+-- A function that checks a required argument says so (22004) in its comment.
+select is_empty($$
+    select p.proname from pg_proc p
+     where p.pronamespace = 'vq'::regnamespace and p.prosecdef
+       and (p.prosrc ~ 'require_not_null' or p.prosrc ~ 'require_text\([^)]*true\)')
+       and obj_description(p.oid, 'pg_proc') !~ '\m22004\M'
+$$, 'every API function with a required argument documents 22004');
+select is_empty($$
+    select p.proname from pg_proc p
+     where p.pronamespace = 'vq'::regnamespace
+       and coalesce(obj_description(p.oid, 'pg_proc'), '') = ''
+$$, 'every function in vq, internal ones included, has a comment');
+
+select * from finish();
+rollback;
