@@ -4,6 +4,11 @@
     migrated_template   session   database `vq_template`, all migrations applied with yoyo
     db_url              function  a fresh copy of vq_template (dropped after), its URL
     superuser_conn      function  autocommit psycopg2 connection to db_url
+    pgbouncer           session   a PgBouncer (transaction pooling) in front of pg_server
+
+With VQDB_TEST_VIA_PGBOUNCER=1, db_url points through that PgBouncer instead
+of at the server, so the same tests prove the client works behind it
+(./dev test runs the client's tests a second time that way).
 
 Copying a template database is much faster than migrating per test, and each
 test gets data nobody else touches.
@@ -23,10 +28,12 @@ import psycopg2.extensions
 import pytest
 
 from tests.cluster import ThrowawayCluster
+from tests.pgbouncer import PgBouncer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS_DIR = REPO_ROOT / "migrations"
 TEMPLATE_DB = "vq_template"
+VIA_PGBOUNCER = os.environ.get("VQDB_TEST_VIA_PGBOUNCER", "") not in ("", "0")
 
 
 def with_dbname(url: str, dbname: str) -> str:
@@ -93,8 +100,17 @@ def migrated_template(pg_server: PgServer) -> Iterator[str]:
     pg_server.execute(f"DROP DATABASE IF EXISTS {quote_ident(TEMPLATE_DB)} WITH (FORCE)")
 
 
+@pytest.fixture(scope="session")
+def pgbouncer(pg_server: PgServer) -> Iterator[PgBouncer]:
+    """PgBouncer in transaction pooling mode forwarding every database to pg_server."""
+    with PgBouncer(pg_server.base_url) as bouncer:
+        yield bouncer
+
+
 @pytest.fixture
-def db_url(pg_server: PgServer, migrated_template: str) -> Iterator[str]:
+def db_url(
+    pg_server: PgServer, migrated_template: str, request: pytest.FixtureRequest
+) -> Iterator[str]:
     """A fresh, migrated database for this test only; dropped afterwards."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     pg_server.execute(
@@ -102,7 +118,10 @@ def db_url(pg_server: PgServer, migrated_template: str) -> Iterator[str]:
         f"TEMPLATE {quote_ident(migrated_template)} STRATEGY file_copy"
     )
     try:
-        yield pg_server.url(name)
+        if VIA_PGBOUNCER:
+            yield request.getfixturevalue("pgbouncer").url(name)
+        else:
+            yield pg_server.url(name)
     finally:
         pg_server.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
 
