@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from tests.pgbouncer import PgBouncer
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -50,3 +52,38 @@ def test_services_db_and_tests() -> None:
     url = urlsplit(tests["environment"]["DATABASE_URL"])
     assert url.scheme in ("postgres", "postgresql")
     assert url.hostname == "db"
+
+
+def test_optional_standby_and_pgbouncer_mirror_the_tests() -> None:
+    """standby: pg_basebackup -R from db, like tests/replication.py; pgbouncer:
+    Debian's package with the pool settings of tests/pgbouncer.py."""
+    services = compose_config()["services"]
+
+    standby = services["standby"]
+    assert standby["profiles"] == ["replica"]  # optional: not started by a plain `up`
+    assert standby["depends_on"]["db"]["condition"] == "service_healthy"
+    script = " ".join(standby["command"])
+    assert "pg_basebackup -h db" in script and " -R " in script
+    mounts = " ".join(str(v) for v in services["db"].get("volumes", []))
+    assert "primary-replication.sh" in mounts
+    assert "host replication" in (REPO_ROOT / "docker/primary-replication.sh").read_text()
+
+    bouncer = services["pgbouncer"]
+    assert bouncer["profiles"] == ["pgbouncer"]
+    assert bouncer["depends_on"]["db"]["condition"] == "service_healthy"
+    dockerfile = (REPO_ROOT / bouncer["build"]["dockerfile"]).read_text()
+    assert "install" in dockerfile and "pgbouncer" in dockerfile
+
+    def settings(text: str) -> dict[str, str]:
+        pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line
+                 and not line.lstrip().startswith(";"))
+        return {k.strip(): v.strip() for k, v in pairs}
+
+    ours = PgBouncer("postgresql://postgres@127.0.0.1:5432/x")
+    ours.base_dir, ours.port = "/nonexistent", 6432  # only to render the ini
+    tested = settings(ours.ini())
+    compose = settings((REPO_ROOT / "docker/pgbouncer.ini").read_text())
+    for key in ("pool_mode", "default_pool_size", "max_client_conn", "auth_query",
+                "ignore_startup_parameters"):
+        assert compose[key] == tested[key], key
+    assert compose["*"] == "host=db port=5432"
