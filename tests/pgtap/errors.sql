@@ -7,7 +7,7 @@
 --   video   ...0002 with quality ...0021 (720p, ready)
 --   ...0099 exists nowhere
 begin;
-select plan(288);
+select plan(304);
 
 insert into vq.videos (id, title) values
     ('00000000-0000-4000-8000-000000000001', 'errors'),
@@ -304,6 +304,33 @@ insert into error_case values
  $$select vq.update_qualities_status(
       p_quality_ids => '{00000000-0000-4000-8000-000000000011}', p_status => 'ready')$$,
  '22023', 'from pending to ready'),
+-- update_qualities_metadata (more cases in batch_update_qualities_metadata.sql)
+('update_qualities_metadata', 'p_updates null',
+ $$select vq.update_qualities_metadata(p_updates => null)$$, '22004', 'p_updates'),
+('update_qualities_metadata', 'p_updates not an array',
+ $$select vq.update_qualities_metadata(p_updates => '{}')$$, '22023', 'p_updates.*array'),
+('update_qualities_metadata', 'quality_id missing',
+ $$select vq.update_qualities_metadata(p_updates => '[{"bitrate": 1}]')$$,
+ '22004', 'p_updates\[1\]: quality_id'),
+('update_qualities_metadata', 'quality_id malformed',
+ $$select vq.update_qualities_metadata(p_updates => '[{"quality_id": "x11"}]')$$,
+ '22P02', 'p_updates\[1\].*x11'),
+('update_qualities_metadata', 'an unknown key',
+ $$select vq.update_qualities_metadata(
+      p_updates => '[{"quality_id": "00000000-0000-4000-8000-000000000011", "size": 1}]')$$,
+ '22023', 'p_updates\[1\]: unknown key.*size'),
+('update_qualities_metadata', 'codec too long',
+ $$select vq.update_qualities_metadata(p_updates => jsonb_build_array(jsonb_build_object(
+      'quality_id', '00000000-0000-4000-8000-000000000011', 'codec', repeat('c', 65))))$$,
+ '22001', 'p_updates\[1\]: p_codec'),
+('update_qualities_metadata', 'bitrate negative',
+ $$select vq.update_qualities_metadata(
+      p_updates => '[{"quality_id": "00000000-0000-4000-8000-000000000011", "bitrate": -1}]')$$,
+ '22003', 'p_updates\[1\]: p_bitrate'),
+('update_qualities_metadata', 'status a forbidden change (pending -> ready)',
+ $$select vq.update_qualities_metadata(
+      p_updates => '[{"quality_id": "00000000-0000-4000-8000-000000000011", "status": "ready"}]')$$,
+ '22023', 'p_updates\[1\]: .*from pending to ready'),
 -- list_qualities_ordered
 ('list_qualities_ordered', 'p_video_id null',
  $$select * from vq.list_qualities_ordered(p_video_id => null)$$, '22004', 'p_video_id'),

@@ -2,7 +2,7 @@
 -- functions, PUBLIC nothing; nobody but the owner has any privilege on a table,
 -- and the internal helpers and trigger functions are callable by no one else.
 begin;
-select plan(179);
+select plan(184);
 
 create temporary table fn (name name, args name[], kind text) on commit drop;
 insert into fn values
@@ -18,6 +18,7 @@ insert into fn values
         'double precision,text,text}', 'write'),
     ('update_quality_status', '{uuid,text}', 'write'),
     ('update_qualities_status', '{uuid[],text}', 'write'),
+    ('update_qualities_metadata', '{jsonb}', 'write'),
     ('list_qualities_ordered', '{uuid}', 'read'),
     ('set_default_quality', '{uuid,uuid}', 'write'),
     ('get_default_quality', '{uuid}', 'read'),

@@ -2,7 +2,7 @@
 -- functions (names, signatures, owners, SECURITY DEFINER, pinned search_path)
 -- and the COMMENT ON FUNCTION that documents each API function's errors.
 begin;
-select plan(194);
+select plan(200);
 
 -- API functions (callable by vq_worker) and their argument types, in one place
 -- for the tests below.
@@ -21,6 +21,7 @@ insert into api_function values
         'double precision,text,text}', 'boolean', true),
     ('update_quality_status', '{uuid,text}', 'boolean', true),
     ('update_qualities_status', '{uuid[],text}', 'integer', true),
+    ('update_qualities_metadata', '{jsonb}', 'integer', true),
     ('list_qualities_ordered', '{uuid}', 'setof vq.video_qualities', true),
     ('set_default_quality', '{uuid,uuid}', 'boolean', true),
     ('get_default_quality', '{uuid}', 'setof vq.video_qualities', true);
@@ -161,8 +162,8 @@ select trigger_is('vq', 'videos', 'videos_before_update', 'vq', 'videos_before_u
 -- ------------------------------------------------------------- functions --
 select functions_are('vq', array(
     select name from api_function union all select name from internal_function));
-select is((select count(*)::int from pg_proc where pronamespace = 'vq'::regnamespace), 18,
-          'no overloads: 18 functions in vq, one per name');
+select is((select count(*)::int from pg_proc where pronamespace = 'vq'::regnamespace), 19,
+          'no overloads: 19 functions in vq, one per name');
 
 select has_function('vq'::name, name, args) from api_function;                                -- 11
 select is_definer('vq'::name, name, args) from api_function;                                  -- 11

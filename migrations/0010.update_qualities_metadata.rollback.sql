@@ -1,0 +1,2 @@
+-- Removes vq.update_qualities_metadata.
+drop function vq.update_qualities_metadata(jsonb);
