@@ -3,6 +3,9 @@
 --   * a change of status must be listed in vq.quality_status_transitions
 --     (a change to the same status is a no-op and always allowed);
 --   * entering 'processing' starts the clock, entering 'ready' or 'failed' stops it;
+--   * going back to 'pending' (failed -> pending: queued again) clears both clocks,
+--     as a restart by create_video_quality does: a pending quality has not started
+--     and has not completed (migration 0020);
 --   * a default that leaves 'ready' stops being the default in the same statement.
 create or replace function vq.video_qualities_before_write()
 returns trigger
@@ -33,6 +36,12 @@ begin
                and new.processing_started_at = old.processing_started_at) then
             new.processing_started_at := now();
         end if;
+    elsif new.status = 'pending' and tg_op = 'UPDATE' and v_status_changed then
+        new.processing_completed_at := null;
+        -- keep a start time the writer gave; drop the one of the attempt that ended
+        if new.processing_started_at = old.processing_started_at then
+            new.processing_started_at := null;
+        end if;
     elsif new.status in ('ready', 'failed')
           and (v_status_changed or new.processing_completed_at is null) then
         -- a worker's clock may run ahead of the server's: never finish before the start
@@ -46,4 +55,4 @@ $$;
 alter function vq.video_qualities_before_write() owner to vq_owner;
 revoke all on function vq.video_qualities_before_write() from public;
 comment on function vq.video_qualities_before_write() is
-'Trigger of vq.video_qualities. Raises 22023 for a status change not listed in vq.quality_status_transitions; keeps processing_started_at/processing_completed_at and is_default consistent with the status.';
+'Trigger of vq.video_qualities. Raises 22023 for a status change not listed in vq.quality_status_transitions; keeps processing_started_at/processing_completed_at and is_default consistent with the status (processing: started, not completed; ready/failed: completed; back to pending: neither).';

@@ -1,0 +1,65 @@
+-- A quality sent back to 'pending' (failed -> pending, the re-queue of a failed
+-- encode) kept processing_started_at and processing_completed_at of the attempt
+-- that failed, so a pending quality looked started and completed. A restart by
+-- create_video_quality already clears both; now the status change does too.
+-- Found by tests/python/test_reliability_status_contention.py.
+-- depends: 0010.update_qualities_metadata
+
+-- Trigger: the rules of a quality's status, enforced for every writer (API
+-- functions, DBAs, future migrations), not only for the API:
+--   * a change of status must be listed in vq.quality_status_transitions
+--     (a change to the same status is a no-op and always allowed);
+--   * entering 'processing' starts the clock, entering 'ready' or 'failed' stops it;
+--   * going back to 'pending' (failed -> pending: queued again) clears both clocks,
+--     as a restart by create_video_quality does: a pending quality has not started
+--     and has not completed (migration 0020);
+--   * a default that leaves 'ready' stops being the default in the same statement.
+create or replace function vq.video_qualities_before_write()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_status_changed boolean := tg_op = 'INSERT' or new.status is distinct from old.status;
+begin
+    if tg_op = 'UPDATE' and v_status_changed then
+        if not exists (select 1 from vq.quality_status_transitions
+                        where from_status = old.status and to_status = new.status) then
+            raise exception 'quality % cannot change status from % to %', old.id, old.status, new.status
+                using errcode = 'invalid_parameter_value',          -- 22023
+                      hint = 'allowed: pending->processing|failed, processing->ready|failed, '
+                          || 'failed->pending|processing, ready->processing';
+        end if;
+        if old.status = 'ready' then
+            new.is_default := false;
+        end if;
+    end if;
+
+    if new.status = 'processing' then
+        new.processing_completed_at := null;
+        -- entering 'processing' restarts the clock unless the writer gave a start time
+        if new.processing_started_at is null
+           or (tg_op = 'UPDATE' and v_status_changed
+               and new.processing_started_at = old.processing_started_at) then
+            new.processing_started_at := now();
+        end if;
+    elsif new.status = 'pending' and tg_op = 'UPDATE' and v_status_changed then
+        new.processing_completed_at := null;
+        -- keep a start time the writer gave; drop the one of the attempt that ended
+        if new.processing_started_at = old.processing_started_at then
+            new.processing_started_at := null;
+        end if;
+    elsif new.status in ('ready', 'failed')
+          and (v_status_changed or new.processing_completed_at is null) then
+        -- a worker's clock may run ahead of the server's: never finish before the start
+        new.processing_completed_at := greatest(now(), new.processing_started_at);
+    end if;
+
+    new.updated_at := now();
+    return new;
+end
+$$;
+alter function vq.video_qualities_before_write() owner to vq_owner;
+revoke all on function vq.video_qualities_before_write() from public;
+comment on function vq.video_qualities_before_write() is
+'Trigger of vq.video_qualities. Raises 22023 for a status change not listed in vq.quality_status_transitions; keeps processing_started_at/processing_completed_at and is_default consistent with the status (processing: started, not completed; ready/failed: completed; back to pending: neither).';
