@@ -1,0 +1,122 @@
+"""The benchmark's own PostgreSQL: a durable throwaway cluster with the vq schema.
+
+Durable means fsync and synchronous_commit stay on, as in production: a write
+call costs its WAL flush, for the client and the baseline alike. The other
+settings are ordinary sizing for this machine (documented in
+docs/benchmarks.md), the same for every figure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extensions
+
+from tests.cluster import ThrowawayCluster
+
+ROOT = Path(__file__).resolve().parents[1]
+DBNAME = "vqbench"
+WORKER = "bench_worker"      # a login role in vq_worker: what the client uses
+PLAIN = "bench_plain"        # the baseline touches the tables itself: a superuser
+
+SETTINGS: dict[str, str | int] = {
+    "shared_buffers": "1GB",
+    "max_wal_size": "8GB",                # no forced checkpoint in the middle of a run
+    "checkpoint_timeout": "30min",
+    "pg_stat_statements.track": "top",    # count the statements a client sends, not nested ones
+    "pg_stat_statements.max": 10000,
+    "track_io_timing": "on",
+}
+
+
+@dataclass
+class BenchServer:
+    """The running cluster and the DSNs of its roles."""
+
+    cluster: ThrowawayCluster
+    settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def port(self) -> int:
+        assert self.cluster.port is not None
+        return self.cluster.port
+
+    def dsn(self, user: str = "postgres", port: int | None = None) -> str:
+        return f"host=127.0.0.1 port={port or self.port} dbname={DBNAME} user={user}"
+
+    def connect(self, user: str = "postgres") -> psycopg2.extensions.connection:
+        conn = psycopg2.connect(self.dsn(user))
+        conn.autocommit = True
+        return conn
+
+    def server_version(self) -> str:
+        conn = self.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("select version()")
+                return str(cur.fetchone()[0])  # type: ignore[index]
+        finally:
+            conn.close()
+
+    def setting_values(self, names: list[str]) -> dict[str, str]:
+        conn = self.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("select name, setting || coalesce(unit, '') from pg_settings "
+                            "where name = any(%s) order by name", (names,))
+                return dict(cur.fetchall())
+        finally:
+            conn.close()
+
+    def run_sql_file(self, path: Path, variables: dict[str, int]) -> None:
+        """Run a psql-style file with :name variables (integers only) as a superuser."""
+        text = path.read_text()
+        for name, value in variables.items():
+            text = re.sub(rf":{name}\b", str(int(value)), text)
+        conn = self.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(text)
+        finally:
+            conn.close()
+
+
+def start() -> BenchServer:
+    """Start the cluster, create the database, apply the migrations, create the roles."""
+    cluster = ThrowawayCluster(SETTINGS, durable=True, preload_pg_stat_statements=True)
+    cluster.start()
+    try:
+        cluster.create_database(DBNAME)
+        server = BenchServer(cluster)
+        _migrate(cluster.dsn(DBNAME))
+        conn = server.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("create extension if not exists pg_stat_statements")
+                for role, options in ((WORKER, "login in role vq_worker"),
+                                      (PLAIN, "login superuser")):
+                    cur.execute("select 1 from pg_roles where rolname = %s", (role,))
+                    if cur.fetchone() is None:
+                        cur.execute(f"create role {role} {options}")
+        finally:
+            conn.close()
+        return server
+    except BaseException:
+        cluster.cleanup()
+        raise
+
+
+def _migrate(url: str) -> None:
+    from yoyo import get_backend, read_migrations
+
+    backend = get_backend(url)
+    try:
+        migrations = read_migrations(os.fspath(ROOT / "migrations"))
+        with backend.lock():
+            backend.apply_migrations(backend.to_apply(migrations))
+    finally:
+        backend.connection.close()
