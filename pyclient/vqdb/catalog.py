@@ -1,0 +1,385 @@
+"""vqdb.Catalog: the vq SQL API as Python methods, over a pool, with retries.
+
+Each method is exactly one statement, ``SELECT * FROM vq.<fn>(p_a => %s, ...)``
+in autocommit: one round trip and one transaction in the database. Arguments
+go by name, and only those the caller gave (None means "not given", which is
+what the SQL functions' defaults and NULLs mean too). The database enforces
+every rule; this class only converts arguments, results and errors.
+
+A call that loses its connection (server restart, killed backend, network) is
+repeated on a fresh connection up to ``retries`` times with a short doubling
+backoff, then raises Unavailable. Every API function is safe to repeat except
+create_video, which would create a second video: it is repeated only when the
+failure happened before the statement could reach the server (while
+connecting).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Any
+from uuid import UUID
+
+import psycopg2
+import psycopg2.extras
+
+from vqdb.errors import InvalidArgument, Unavailable, VqdbError, from_psycopg2
+from vqdb.models import Video, VideoQuality
+from vqdb.pool import Pool, PoolStats
+
+Id = UUID | str  # a UUID, or its text (a malformed one raises InvalidArgument)
+Rows = tuple[list[str], list[tuple[Any, ...]]]
+
+
+def _json_default(value: object) -> object:
+    """JSON for what a ladder element may hold besides JSON's own types."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, default=_json_default)
+
+
+class Catalog:
+    """The client of the vq API: ``with vqdb.Catalog() as db: db.get_video(video_id)``.
+
+    dsn: a libpq URL or key=value string; None takes DATABASE_URL, then the PG*
+    variables. minconn/maxconn/acquire_timeout/keep_idle: see vqdb.pool.Pool.
+    retries: how many times a call that lost its connection is repeated.
+    retry_backoff: the first pause before a retry, in seconds (doubles, max 1 s).
+    """
+
+    def __init__(
+        self,
+        dsn: str | None = None,
+        minconn: int = 1,
+        maxconn: int = 10,
+        acquire_timeout: float = 30.0,
+        retries: int = 3,
+        retry_backoff: float = 0.05,
+        keep_idle: int | None = None,
+    ) -> None:
+        if retries < 0:
+            raise ValueError("retries must be >= 0")
+        self.retries = retries
+        self.retry_backoff = retry_backoff
+        self.pool = Pool(
+            dsn,
+            minconn=minconn,
+            maxconn=maxconn,
+            acquire_timeout=acquire_timeout,
+            keep_idle=keep_idle,
+        )
+
+    # -- the one way to the database --------------------------------------
+
+    def _pool_for(self, read: bool) -> Pool:
+        """The pool a call goes to. The seam for read replicas: reads may go elsewhere."""
+        return self.pool
+
+    def _call(
+        self,
+        function: str,
+        required: Mapping[str, object],
+        optional: Mapping[str, object] | None = None,
+        *,
+        read: bool,
+        repeatable: bool = True,
+    ) -> Rows:
+        """Run ``SELECT * FROM vq.<function>(...)``; return the column names and rows."""
+        args = dict(required)
+        args.update({k: v for k, v in (optional or {}).items() if v is not None})
+        sql = "SELECT * FROM vq.{}({})".format(
+            function, ", ".join(f"p_{name} => %s" for name in args)
+        )
+        params = list(args.values())
+        pool = self._pool_for(read)
+        delay = self.retry_backoff
+        attempt = 0
+        while True:
+            sent = False
+            try:
+                with pool.connection() as conn, conn.cursor() as cur:
+                    sent = True
+                    cur.execute(sql, params)
+                    columns = [d.name for d in cur.description or ()]
+                    return columns, cur.fetchall()
+            except psycopg2.Error as exc:
+                error: VqdbError = from_psycopg2(exc)
+                cause: BaseException = exc
+            except Unavailable as exc:  # could not connect: nothing was sent
+                error, cause = exc, exc
+            if not isinstance(error, Unavailable):
+                raise error from cause
+            if sent and not repeatable:
+                raise Unavailable(
+                    error.sqlstate,
+                    f"vq.{function}: connection lost during the call, its outcome is "
+                    f"unknown and it is not safe to repeat: {error.message}",
+                    error.original,
+                ) from cause
+            if attempt >= self.retries:
+                raise Unavailable(
+                    error.sqlstate,
+                    f"vq.{function}: {error.message} (after {attempt} retries)",
+                    error.original,
+                ) from cause
+            attempt += 1
+            pool.note_retry()
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def _one_video(self, rows: Rows) -> Video | None:
+        columns, data = rows
+        return Video.from_row(columns, data[0]) if data else None
+
+    def _qualities(self, rows: Rows) -> list[VideoQuality]:
+        columns, data = rows
+        return [VideoQuality.from_row(columns, row) for row in data]
+
+    @staticmethod
+    def _scalar(rows: Rows) -> Any:
+        return rows[1][0][0]
+
+    # -- videos -------------------------------------------------------------
+
+    def create_video(
+        self,
+        title: str,
+        description: str | None = None,
+        url: str | None = None,
+        thumbnail_url: str | None = None,
+        duration: int | None = None,
+        user_id: Id | None = None,
+    ) -> Video:
+        """A new video in status draft."""
+        rows = self._call(
+            "create_video",
+            {"title": title},
+            {
+                "description": description,
+                "url": url,
+                "thumbnail_url": thumbnail_url,
+                "duration": duration,
+                "user_id": user_id,
+            },
+            read=False,
+            repeatable=False,
+        )
+        video = self._one_video(rows)
+        assert video is not None  # the function returns its row
+        return video
+
+    def get_video(self, video_id: Id) -> Video | None:
+        """The video, or None when there is no such video."""
+        return self._one_video(self._call("get_video", {"video_id": video_id}, read=True))
+
+    def update_video_status(self, video_id: Id, status: str) -> bool:
+        """Sets draft, published or processing; False when there is no such video."""
+        rows = self._call(
+            "update_video_status", {"video_id": video_id, "status": status}, read=False
+        )
+        return bool(self._scalar(rows))
+
+    # -- qualities ------------------------------------------------------------
+
+    def create_video_quality(
+        self,
+        video_id: Id,
+        quality: str,
+        url: str,
+        file_size: int | None = None,
+        bitrate: int | None = None,
+        resolution_width: int | None = None,
+        resolution_height: int | None = None,
+        codec: str | None = None,
+        container: str | None = None,
+        duration: float | None = None,
+        fps: float | None = None,
+        pixel_format: str | None = None,
+        color_space: str | None = None,
+        audio_codec: str | None = None,
+        audio_bitrate: int | None = None,
+        audio_channels: int | None = None,
+        audio_sample_rate: int | None = None,
+        aspect_ratio: str | None = None,
+        frame_count: int | None = None,
+        encoding_time: float | None = None,
+        is_default: bool | None = None,
+        status: str | None = None,
+        processing_started_at: datetime | None = None,
+    ) -> VideoQuality:
+        """Creates the quality (or restarts the existing one of that label; same id).
+
+        Defaults (None): not default, status pending. NotFound when the video does not exist.
+        """
+        rows = self._call(
+            "create_video_quality",
+            {"video_id": video_id, "quality": quality, "url": url},
+            {
+                "file_size": file_size,
+                "bitrate": bitrate,
+                "resolution_width": resolution_width,
+                "resolution_height": resolution_height,
+                "codec": codec,
+                "container": container,
+                "duration": duration,
+                "fps": fps,
+                "pixel_format": pixel_format,
+                "color_space": color_space,
+                "audio_codec": audio_codec,
+                "audio_bitrate": audio_bitrate,
+                "audio_channels": audio_channels,
+                "audio_sample_rate": audio_sample_rate,
+                "aspect_ratio": aspect_ratio,
+                "frame_count": frame_count,
+                "encoding_time": encoding_time,
+                "is_default": is_default,
+                "status": status,
+                "processing_started_at": processing_started_at,
+            },
+            read=False,
+        )
+        return self._qualities(rows)[0]
+
+    def create_video_qualities(
+        self, video_id: Id, qualities: Sequence[Mapping[str, Any]]
+    ) -> list[VideoQuality]:
+        """A whole ladder in one call: each dict has create_video_quality's keyword arguments.
+
+        All or nothing; returns the rows in ladder order.
+        """
+        rows = self._call(
+            "create_video_qualities",
+            {
+                "video_id": video_id,
+                "qualities": psycopg2.extras.Json([dict(q) for q in qualities], dumps=_json),
+            },
+            read=False,
+        )
+        return self._qualities(rows)
+
+    def update_quality_metadata(
+        self,
+        quality_id: Id,
+        url: str | None = None,
+        file_size: int | None = None,
+        bitrate: int | None = None,
+        resolution_width: int | None = None,
+        resolution_height: int | None = None,
+        codec: str | None = None,
+        container: str | None = None,
+        duration: float | None = None,
+        fps: float | None = None,
+        pixel_format: str | None = None,
+        color_space: str | None = None,
+        audio_codec: str | None = None,
+        audio_bitrate: int | None = None,
+        audio_channels: int | None = None,
+        audio_sample_rate: int | None = None,
+        aspect_ratio: str | None = None,
+        frame_count: int | None = None,
+        encoding_time: float | None = None,
+        status: str | None = None,
+        error_message: str | None = None,
+    ) -> bool:
+        """Changes only the fields given; False when there is no such quality."""
+        rows = self._call(
+            "update_quality_metadata",
+            {"quality_id": quality_id},
+            {
+                "url": url,
+                "file_size": file_size,
+                "bitrate": bitrate,
+                "resolution_width": resolution_width,
+                "resolution_height": resolution_height,
+                "codec": codec,
+                "container": container,
+                "duration": duration,
+                "fps": fps,
+                "pixel_format": pixel_format,
+                "color_space": color_space,
+                "audio_codec": audio_codec,
+                "audio_bitrate": audio_bitrate,
+                "audio_channels": audio_channels,
+                "audio_sample_rate": audio_sample_rate,
+                "aspect_ratio": aspect_ratio,
+                "frame_count": frame_count,
+                "encoding_time": encoding_time,
+                "status": status,
+                "error_message": error_message,
+            },
+            read=False,
+        )
+        return bool(self._scalar(rows))
+
+    def update_quality_status(self, quality_id: Id, status: str) -> bool:
+        """The status alone; False when there is no such quality."""
+        rows = self._call(
+            "update_quality_status", {"quality_id": quality_id, "status": status}, read=False
+        )
+        return bool(self._scalar(rows))
+
+    def update_qualities_status(self, quality_ids: Sequence[Id], status: str) -> int:
+        """The status of many qualities, all or nothing; returns how many exist."""
+        # a list of text would make a text[] that no function takes: send uuid[]
+        try:
+            ids = [q if isinstance(q, UUID) or q is None else UUID(q) for q in quality_ids]
+        except ValueError as exc:
+            raise InvalidArgument("22P02", f"p_quality_ids: {exc}", exc) from exc
+        rows = self._call(
+            "update_qualities_status", {"quality_ids": ids, "status": status}, read=False
+        )
+        return int(self._scalar(rows))
+
+    def list_qualities_ordered(self, video_id: Id) -> list[VideoQuality]:
+        """Every quality of the video: 2160p, 1440p, ..., 144p, original."""
+        return self._qualities(
+            self._call("list_qualities_ordered", {"video_id": video_id}, read=True)
+        )
+
+    def set_default_quality(self, video_id: Id, quality_id: Id) -> bool:
+        """Makes that ready quality the only default; False when video or quality is missing."""
+        rows = self._call(
+            "set_default_quality", {"video_id": video_id, "quality_id": quality_id}, read=False
+        )
+        return bool(self._scalar(rows))
+
+    def get_default_quality(self, video_id: Id) -> VideoQuality | None:
+        """The default quality, or None."""
+        found = self._qualities(
+            self._call("get_default_quality", {"video_id": video_id}, read=True)
+        )
+        return found[0] if found else None
+
+    # -- lifecycle ------------------------------------------------------------
+
+    def stats(self) -> PoolStats:
+        """The pool's figures (see vqdb.pool.PoolStats)."""
+        return self.pool.stats()
+
+    def close(self) -> None:
+        """Closes every connection of the pool."""
+        self.pool.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,257 @@
+"""A connection pool that waits, drops broken connections and counts.
+
+psycopg2's ThreadedConnectionPool does the bookkeeping; this wrapper adds what
+a worker fleet needs from it:
+
+* a caller that finds all ``maxconn`` connections busy waits on a condition
+  variable up to ``acquire_timeout`` seconds, then gets PoolTimeout (psycopg2
+  alone raises PoolError at once);
+* a connection that failed, was closed, or whose server said goodbye while it
+  sat idle is closed and dropped (``putconn(close=True)``), never handed out
+  again;
+* ``stats()`` reports the figures an operator watches.
+
+Connections are in autocommit: every API function is one statement and one
+transaction, so a call is one round trip (no BEGIN/COMMIT around it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import select
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg2
+import psycopg2.extensions
+import psycopg2.extras
+from psycopg2.pool import PoolError, ThreadedConnectionPool
+
+from vqdb.dsn import resolve_dsn
+from vqdb.errors import PoolTimeout, Unavailable, from_psycopg2, is_connection_lost
+
+Connection = psycopg2.extensions.connection
+
+# uuid.UUID in parameters and results, for every connection of the process.
+psycopg2.extras.register_uuid()  # type: ignore[no-untyped-call]
+
+
+@dataclasses.dataclass(frozen=True)
+class PoolStats:
+    """A snapshot of a pool's figures (times in seconds)."""
+
+    size: int  # connections open now (in use + idle)
+    in_use: int  # handed out to callers
+    idle: int  # open and waiting in the pool
+    waiting: int  # callers waiting for a connection right now
+    acquisitions: int  # connections handed out since the start
+    total_wait_s: float  # time callers spent waiting for a connection, summed
+    max_wait_s: float  # the longest such wait
+    timeouts: int  # callers that gave up after acquire_timeout (PoolTimeout)
+    discarded: int  # connections closed because they were broken
+    retries: int  # calls repeated after a lost connection (counted by Catalog)
+
+
+def server_hung_up(conn: Connection) -> bool:
+    """True when the server spoke on an idle connection: almost always a goodbye.
+
+    A server that terminates a backend (pg_terminate_backend, shutdown, restart)
+    sends an ErrorResponse ('E') and closes the socket; libpq notices only at
+    the next query. Looking at the socket costs one poll() system call and no
+    round trip. Notices, notifications and parameter changes ('N', 'A', 'S')
+    are harmless; anything else (EOF, an error, TLS bytes we cannot read) is
+    treated as a dead connection: a wrong guess costs only a reconnect.
+    """
+    fd = conn.fileno()
+    readable, _, _ = select.select([fd], [], [], 0)
+    if not readable:
+        return False
+    with socket.socket(fileno=os.dup(fd)) as sock:
+        try:
+            first = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+    return first not in (b"N", b"A", b"S")
+
+
+class Pool:
+    """A ThreadedConnectionPool (``raw``) with waiting, health checks and stats."""
+
+    def __init__(
+        self,
+        dsn: str | None = None,
+        *,
+        minconn: int = 1,
+        maxconn: int = 10,
+        acquire_timeout: float = 30.0,
+        keep_idle: int | None = None,
+    ) -> None:
+        if not 0 <= minconn <= maxconn or maxconn < 1:
+            raise ValueError(f"need 0 <= minconn <= maxconn, maxconn >= 1: {minconn}, {maxconn}")
+        self.dsn = resolve_dsn(dsn)
+        self.maxconn = maxconn
+        self.acquire_timeout = acquire_timeout
+        try:
+            self.raw = ThreadedConnectionPool(minconn, maxconn, self.dsn)
+        except psycopg2.Error as exc:
+            raise from_psycopg2(exc) from exc
+        # psycopg2 keeps only `minconn` idle connections and closes every other
+        # one it gets back: with the seed's min 1 / max 10, nine of ten calls
+        # under load would pay a new connection. Keep up to `keep_idle` (default
+        # maxconn) open; it is the attribute _putconn compares against.
+        self.raw.minconn = maxconn if keep_idle is None else max(minconn, keep_idle)
+        self._cond = threading.Condition()
+        self._in_use = 0
+        self._waiting = 0
+        self._acquisitions = 0
+        self._total_wait = 0.0
+        self._max_wait = 0.0
+        self._timeouts = 0
+        self._discarded = 0
+        self._retries = 0
+        self._closed = False
+
+    # -- handing out and taking back ------------------------------------
+
+    def getconn(self, timeout: float | None = None) -> Connection:
+        """A healthy autocommit connection; waits up to ``timeout`` (default acquire_timeout)."""
+        timeout = self.acquire_timeout if timeout is None else timeout
+        start = time.monotonic()
+        deadline = start + timeout
+        with self._cond:
+            self._waiting += 1
+            try:
+                while self._in_use >= self.maxconn and not self._closed:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        self._timeouts += 1
+                        raise PoolTimeout(
+                            None,
+                            f"no free connection within {timeout:g} s "
+                            f"(all {self.maxconn} in use)",
+                        )
+                    self._cond.wait(remaining)
+                if self._closed:
+                    raise Unavailable(None, "the connection pool is closed")
+                self._in_use += 1
+            finally:
+                self._waiting -= 1
+            waited = time.monotonic() - start
+            self._acquisitions += 1
+            self._total_wait += waited
+            self._max_wait = max(self._max_wait, waited)
+        try:
+            return self._checkout()
+        except BaseException:
+            self._release_slot()
+            raise
+
+    def _checkout(self) -> Connection:
+        # Every idle connection may be dead after a server restart: drop them
+        # one by one until a good one or a new one comes out.
+        for _ in range(self.maxconn + 1):
+            try:
+                conn = self.raw.getconn()
+            except psycopg2.Error as exc:  # a new connection could not be opened
+                raise from_psycopg2(exc) from exc
+            if conn.closed or server_hung_up(conn):
+                self._discard(conn)
+                continue
+            if not conn.autocommit:
+                conn.autocommit = True  # client side only: no round trip
+            return conn
+        raise Unavailable(None, "no healthy connection could be obtained")
+
+    def putconn(self, conn: Connection, *, broken: bool = False) -> None:
+        """Give a connection back; a broken or closed one is closed and dropped."""
+        try:
+            if broken or conn.closed or not self._reset(conn):
+                self._discard(conn)
+            else:
+                try:
+                    self.raw.putconn(conn)
+                except PoolError:  # closed meanwhile
+                    conn.close()
+        finally:
+            self._release_slot()
+
+    def _reset(self, conn: Connection) -> bool:
+        """Bring a returned connection back to idle autocommit; False when it cannot be."""
+        status = conn.info.transaction_status
+        if status == psycopg2.extensions.TRANSACTION_STATUS_UNKNOWN:
+            return False
+        try:
+            if status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+                conn.rollback()  # a caller of get_connection() left a transaction open
+            if not conn.autocommit:
+                conn.autocommit = True
+        except psycopg2.Error:
+            return False
+        return True
+
+    def _discard(self, conn: Connection) -> None:
+        with self._cond:
+            self._discarded += 1
+        try:
+            self.raw.putconn(conn, close=True)
+        except PoolError:
+            pass  # the pool was closed meanwhile: the connection went with it
+
+    def _release_slot(self) -> None:
+        with self._cond:
+            self._in_use -= 1
+            self._cond.notify()
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection for one call; dropped afterwards when the call lost it."""
+        conn = self.getconn()
+        broken = False
+        try:
+            yield conn
+        except BaseException as exc:
+            broken = is_connection_lost(exc) or bool(conn.closed)
+            raise
+        finally:
+            self.putconn(conn, broken=broken)
+
+    # -- figures and shutdown --------------------------------------------
+
+    def note_retry(self) -> None:
+        with self._cond:
+            self._retries += 1
+
+    def stats(self) -> PoolStats:
+        with self._cond:
+            idle = len(self.raw._pool)  # type: ignore[attr-defined]  # no public accessor
+            return PoolStats(
+                size=self._in_use + idle,
+                in_use=self._in_use,
+                idle=idle,
+                waiting=self._waiting,
+                acquisitions=self._acquisitions,
+                total_wait_s=self._total_wait,
+                max_wait_s=self._max_wait,
+                timeouts=self._timeouts,
+                discarded=self._discarded,
+                retries=self._retries,
+            )
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Close every connection; waiting callers get Unavailable."""
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            self._cond.notify_all()
+        self.raw.closeall()
