@@ -324,6 +324,19 @@ class Catalog:
         )
         return bool(self._scalar(rows))
 
+    def update_qualities_metadata(self, updates: Sequence[Mapping[str, Any]]) -> int:
+        """The metadata of many qualities in one call: each dict has a ``quality_id`` and any
+        of update_quality_metadata's keyword arguments.
+
+        All or nothing; returns how many of the qualities exist (others are skipped).
+        """
+        rows = self._call(
+            "update_qualities_metadata",
+            {"updates": psycopg2.extras.Json([dict(u) for u in updates], dumps=_json)},
+            read=False,
+        )
+        return int(self._scalar(rows))
+
     def update_quality_status(self, quality_id: Id, status: str) -> bool:
         """The status alone; False when there is no such quality."""
         rows = self._call(

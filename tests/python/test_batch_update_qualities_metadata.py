@@ -15,6 +15,7 @@ import psycopg2
 import psycopg2.errors
 import psycopg2.extras
 import pytest
+import vqdb
 from psycopg2 import sql
 
 psycopg2.extras.register_uuid()
@@ -100,3 +101,47 @@ def test_a_failing_batch_leaves_no_trace_even_after_earlier_valid_elements(super
         cur.execute("select id, bitrate, status from vq.video_qualities where id = any(%s) "
                     "order by id", (ids,))
         assert cur.fetchall() == before
+
+
+# ------------------------------------------------ vqdb.Catalog.update_qualities_metadata --
+
+@pytest.fixture
+def db(db_url):
+    with vqdb.Catalog(db_url, maxconn=2) as catalog:
+        yield catalog
+
+
+def test_client_update_qualities_metadata_completes_a_ladder(db):
+    video = db.create_video(title="ladder")
+    rows = db.create_video_qualities(video.id, [
+        {"quality": q, "url": f"https://cdn.example/{q}.mp4", "status": "processing"}
+        for q in ("1080p", "720p")])
+    by_label = {r.quality: r for r in rows}
+    updated = db.update_qualities_metadata([
+        {"quality_id": by_label["1080p"].id, "bitrate": 5000, "fps": 29.97, "status": "ready"},
+        {"quality_id": str(by_label["720p"].id), "codec": "h264"},   # a UUID's text works too
+        {"quality_id": uuid.uuid4(), "bitrate": 1},                  # no such quality: skipped
+    ])
+    assert updated == 2
+    after = {q.quality: q for q in db.list_qualities_ordered(video.id)}
+    assert (after["1080p"].bitrate, after["1080p"].fps, after["1080p"].status) == (
+        5000, 29.97, "ready")
+    assert after["1080p"].processing_completed_at is not None
+    assert (after["720p"].codec, after["720p"].status, after["720p"].bitrate) == (
+        "h264", "processing", None)
+    assert db.update_qualities_metadata([]) == 0
+
+
+def test_client_update_qualities_metadata_is_all_or_nothing_and_names_the_element(db):
+    video = db.create_video(title="ladder")
+    rows = db.create_video_qualities(video.id, [
+        {"quality": q, "url": f"https://cdn.example/{q}.mp4"} for q in ("1080p", "720p")])
+    with pytest.raises(vqdb.InvalidArgument, match=r"p_updates\[2\]") as raised:
+        db.update_qualities_metadata([
+            {"quality_id": rows[0].id, "bitrate": 5000},
+            {"quality_id": rows[1].id, "bitrate": -1},
+        ])
+    assert raised.value.sqlstate == "22003"
+    assert [q.bitrate for q in db.list_qualities_ordered(video.id)] == [None, None]
+    with pytest.raises(vqdb.InvalidArgument, match="unknown key"):
+        db.update_qualities_metadata([{"quality_id": rows[0].id, "p_bitrate": 1}])
