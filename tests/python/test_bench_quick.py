@@ -1,0 +1,80 @@
+"""The benchmark still runs: `python -m bench --quick`, end to end, in seconds.
+
+Speed is never asserted here (tests do not time things). What is asserted:
+the command completes, every figure is there and well formed, and the round
+trips per call, a count made by the server, are exactly 1 for every client
+method (3, and 4 for set_default_quality, for the plain baseline).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value) and value > 0
+
+
+def test_quick_benchmark_runs_and_counts_one_round_trip_per_call(tmp_path):
+    out = tmp_path / "bench.json"
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)  # the benchmark always starts its own durable server
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "### Goals" in proc.stdout
+    results = json.loads(out.read_text())
+
+    client = results["round_trips"]["client"]
+    assert set(client) >= {
+        "create_video", "get_video", "update_video_status", "create_video_quality",
+        "create_video_qualities", "update_quality_metadata", "update_qualities_metadata",
+        "update_quality_status", "update_qualities_status", "list_qualities_ordered",
+        "set_default_quality", "get_default_quality",
+    }
+    assert all(v == 1 for v in client.values()), client
+    baseline = results["round_trips"]["baseline"]
+    assert baseline.pop("set_default_quality") == 4
+    assert all(v == 3 for v in baseline.values()), baseline
+
+    assert results["machine"]["settings"]["fsync"] == "on"
+    assert results["machine"]["settings"]["synchronous_commit"] == "on"
+
+    assert [net["rtt_ms_requested"] for net in results["flows"]][0] is None  # loopback first
+    for net in results["flows"]:
+        assert _positive(net["select1_ms"])
+        for per_flow in net["threads"].values():
+            for name in ("baseline", "client", "batch"):
+                figures = per_flow[name]["videos_per_s"]
+                assert all(_positive(figures[k]) for k in ("median", "min", "max"))
+                assert figures["min"] <= figures["median"] <= figures["max"]
+            assert _positive(per_flow["client"]["ratio_to_baseline"])
+            assert _positive(per_flow["batch"]["ratio_to_baseline"])
+
+    per_call = results["overhead"]["per_call_us"]
+    assert all(_positive(per_call[k]["median"]) for k in ("client", "raw", "floor"))
+
+    sizes = results["scale"]["sizes"]
+    assert len(sizes) == 2 and sizes[0]["videos"] < sizes[1]["videos"]
+    for size in sizes:
+        for op in ("get_video", "list_qualities_ordered", "set_default_quality",
+                   "update_quality_metadata"):
+            lat = size["latency"][op]
+            assert _positive(lat["p50_ms"]) and lat["p50_ms"] <= lat["p99_ms"]
+            assert size["plans"][op]["plans"], f"no plan captured for {op}"
+    pgbench = results["scale"]["pgbench"]
+    assert len(pgbench) == len(list((ROOT / "bench" / "pgbench").glob("*.sql")))
+    assert all(r["failed"] == 0 and _positive(r["tps"]) for r in pgbench.values())
+
+    memory = results["memory"]
+    assert memory["calls"] > 0 and len(memory["samples"]) >= 2
+    assert {g["goal"] for g in results["goals"]}, "no goal evaluated"
