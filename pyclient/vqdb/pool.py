@@ -116,6 +116,7 @@ class Pool:
         self._discarded = 0
         self._retries = 0
         self._closed = False
+        self._out: set[int] = set()  # ids of the connections handed out now
 
     # -- handing out and taking back ------------------------------------
 
@@ -147,10 +148,13 @@ class Pool:
             self._total_wait += waited
             self._max_wait = max(self._max_wait, waited)
         try:
-            return self._checkout()
+            conn = self._checkout()
         except BaseException:
             self._release_slot()
             raise
+        with self._cond:
+            self._out.add(id(conn))
+        return conn
 
     def _checkout(self) -> Connection:
         # Every idle connection may be dead after a server restart: drop them
@@ -169,7 +173,19 @@ class Pool:
         raise Unavailable(None, "no healthy connection could be obtained")
 
     def putconn(self, conn: Connection, *, broken: bool = False) -> None:
-        """Give a connection back; a broken or closed one is closed and dropped."""
+        """Give a connection back; a broken or closed one is closed and dropped.
+
+        Raises ValueError for a connection this pool did not hand out (or that
+        was given back already): counting it twice would corrupt the figures.
+        After close() any connection is simply closed.
+        """
+        with self._cond:
+            if id(conn) not in self._out:
+                if self._closed:
+                    conn.close()
+                    return
+                raise ValueError("connection not handed out by this pool, or given back twice")
+            self._out.discard(id(conn))
         try:
             if broken or conn.closed or not self._reset(conn):
                 self._discard(conn)
@@ -253,5 +269,6 @@ class Pool:
             if self._closed:
                 return
             self._closed = True
+            self._out.clear()  # closeall() below closes them; giving them back is a no-op
             self._cond.notify_all()
         self.raw.closeall()

@@ -74,7 +74,14 @@ class DatabaseService:
     @classmethod
     def put_connection(cls, conn: psycopg2.extensions.connection) -> None:
         """Gives a connection back; an open transaction is rolled back, a broken one dropped."""
-        cls.catalog().pool.putconn(conn)
+        current = cls._catalog
+        if current is None:  # close_all() ran meanwhile and closed it already
+            conn.close()
+            return
+        try:
+            current.pool.putconn(conn)
+        except ValueError:  # from a pool that configure()/close_all() replaced
+            conn.close()
 
     @classmethod
     def close_all(cls) -> None:

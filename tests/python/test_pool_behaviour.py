@@ -195,3 +195,19 @@ def test_close_wakes_waiters_and_refuses_new_calls(db_url):
     db.pool.putconn(held)  # giving back after close is harmless
     with pytest.raises(vqdb.Unavailable):
         db.get_video(uuid.uuid4())
+
+
+def test_giving_a_connection_back_twice_is_refused(db_url):
+    pool = Pool(db_url, maxconn=2)
+    try:
+        conn = pool.getconn()
+        pool.putconn(conn)
+        with pytest.raises(ValueError):
+            pool.putconn(conn)
+        stray = psycopg2.connect(db_url)
+        with pytest.raises(ValueError):
+            pool.putconn(stray)
+        stray.close()
+        assert pool.stats().in_use == 0
+    finally:
+        pool.close()

@@ -1,0 +1,160 @@
+"""The ``vqdb`` command: migrations, a health check and a demo.
+
+    vqdb migrate | rollback [--count N] | status | check | demo [--videos N] [--threads T]
+
+Every command takes ``--database URL`` (default: DATABASE_URL, else libpq's
+PG* variables).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+import psycopg2
+
+from vqdb import migrations
+from vqdb.catalog import Catalog
+from vqdb.dsn import resolve_dsn
+from vqdb.errors import VqdbError
+
+# What `check` expects in the database.
+API_FUNCTIONS = [
+    "create_video",
+    "get_video",
+    "update_video_status",
+    "create_video_quality",
+    "create_video_qualities",
+    "update_quality_metadata",
+    "update_qualities_metadata",
+    "update_quality_status",
+    "update_qualities_status",
+    "list_qualities_ordered",
+    "set_default_quality",
+    "get_default_quality",
+]
+ROLES = ["vq_owner", "vq_worker", "vq_reader"]
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    applied = migrations.apply(args.database)
+    print("applied: " + ", ".join(applied) if applied else "nothing to apply: up to date")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    done = migrations.rollback(args.database, count=args.count)
+    print("rolled back: " + ", ".join(done) if done else "nothing to roll back")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    st = migrations.status(args.database)
+    for mid in st.applied:
+        print(f"applied  {mid}")
+    for mid in st.pending:
+        print(f"pending  {mid}")
+    print(f"{len(st.applied)} applied, {len(st.pending)} pending")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when the database is reachable, up to date and complete; else 1."""
+    failures: list[str] = []
+    try:
+        conn = psycopg2.connect(resolve_dsn(args.database))
+    except psycopg2.Error as exc:
+        print(f"FAIL connect: {str(exc).strip()}")
+        return 1
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("select current_database(), current_setting('server_version')")
+            dbname, version = cur.fetchone() or ("?", "?")
+            print(f"ok   connect: database {dbname}, PostgreSQL {version}")
+            cur.execute(
+                "select p.proname from pg_catalog.pg_proc p "
+                "join pg_catalog.pg_namespace n on n.oid = p.pronamespace "
+                "where n.nspname = 'vq' and p.proname = any(%s)",
+                (API_FUNCTIONS,),
+            )
+            present = {name for (name,) in cur.fetchall()}
+            cur.execute("select rolname from pg_catalog.pg_roles where rolname = any(%s)", (ROLES,))
+            roles = {name for (name,) in cur.fetchall()}
+    finally:
+        conn.close()
+    try:
+        st = migrations.status(args.database)
+    except Exception as exc:  # noqa: BLE001 - reported as a failed check
+        failures.append(f"migrations: cannot read their status: {exc}")
+    else:
+        if st.pending:
+            failures.append("migrations: pending " + ", ".join(st.pending))
+        else:
+            print(f"ok   migrations: {len(st.applied)} applied, none pending")
+    missing = [f"vq.{f}" for f in API_FUNCTIONS if f not in present]
+    if missing:
+        failures.append("functions missing: " + ", ".join(missing))
+    else:
+        print(f"ok   functions: all {len(API_FUNCTIONS)} API functions present")
+    missing_roles = [r for r in ROLES if r not in roles]
+    if missing_roles:
+        failures.append("roles missing: " + ", ".join(missing_roles))
+    else:
+        print("ok   roles: " + ", ".join(ROLES))
+    for failure in failures:
+        print(f"FAIL {failure}")
+    return 1 if failures else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from vqdb import demo
+
+    with Catalog(args.database, maxconn=max(args.threads, 1)) as db:
+        demo.run(db, videos=args.videos, threads=args.threads)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--database",
+        metavar="URL",
+        default=os.environ.get("DATABASE_URL"),
+        help="libpq URL or key=value DSN (default: DATABASE_URL, else the PG* variables)",
+    )
+    parser = argparse.ArgumentParser(prog="vqdb", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", parents=[common], help="apply pending migrations").set_defaults(
+        func=cmd_migrate
+    )
+    rb = sub.add_parser("rollback", parents=[common], help="roll back the latest migrations")
+    rb.add_argument("--count", type=int, default=1, help="how many (default 1)")
+    rb.set_defaults(func=cmd_rollback)
+    sub.add_parser(
+        "status", parents=[common], help="list applied and pending migrations"
+    ).set_defaults(func=cmd_status)
+    sub.add_parser(
+        "check", parents=[common], help="health check: exit 0 when all is well, else 1"
+    ).set_defaults(func=cmd_check)
+    dm = sub.add_parser("demo", parents=[common], help="simulated workers encode videos")
+    dm.add_argument("--videos", type=int, default=20, help="how many videos (default 20)")
+    dm.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
+    dm.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except (VqdbError, psycopg2.Error) as exc:
+        print(f"vqdb {args.command}: {str(exc).strip()}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""The `vqdb` command, run as a user would (subprocess) on fresh databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.python.conftest import quote_ident
+
+VQDB = str(Path(sys.executable).parent / "vqdb")  # the console script of this venv
+MIGRATION_IDS = sorted(p.name[:-4] for p in (Path(__file__).resolve().parents[2] /
+                       "migrations").glob("*.sql") if not p.name.endswith(".rollback.sql"))
+
+
+def vqdb_cli(*args, env=None):
+    run_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    run_env.update(env or {})
+    return subprocess.run([VQDB, *args], capture_output=True, text=True, env=run_env,
+                          timeout=120, check=False)
+
+
+@pytest.fixture
+def empty_db(pg_server):
+    name = f"cli_{uuid.uuid4().hex[:12]}"
+    pg_server.execute(f"CREATE DATABASE {quote_ident(name)}")
+    try:
+        yield pg_server.url(name)
+    finally:
+        pg_server.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
+
+
+def test_migrate_status_check_rollback_on_an_empty_database(empty_db):
+    status = vqdb_cli("status", "--database", empty_db)
+    assert status.returncode == 0, status.stderr
+    assert [line.split()[1] for line in status.stdout.splitlines() if line.startswith("pending")
+            ] == MIGRATION_IDS
+
+    check = vqdb_cli("check", "--database", empty_db)
+    assert check.returncode == 1
+    assert "FAIL migrations: pending" in check.stdout
+    assert "FAIL functions missing: vq.create_video" in check.stdout
+
+    migrate = vqdb_cli("migrate", "--database", empty_db)
+    assert migrate.returncode == 0, migrate.stderr
+    assert migrate.stdout.strip() == "applied: " + ", ".join(MIGRATION_IDS)
+    assert "up to date" in vqdb_cli("migrate", "--database", empty_db).stdout
+
+    status = vqdb_cli("status", "--database", empty_db)
+    assert f"{len(MIGRATION_IDS)} applied, 0 pending" in status.stdout
+
+    check = vqdb_cli("check", "--database", empty_db)
+    assert check.returncode == 0, check.stdout
+    assert "FAIL" not in check.stdout
+    assert "ok   roles: vq_owner, vq_worker, vq_reader" in check.stdout
+
+    rollback = vqdb_cli("rollback", "--database", empty_db)
+    assert rollback.returncode == 0, rollback.stderr
+    assert rollback.stdout.strip() == f"rolled back: {MIGRATION_IDS[-1]}"
+    check = vqdb_cli("check", "--database", empty_db)
+    assert check.returncode == 1 and f"pending {MIGRATION_IDS[-1]}" in check.stdout
+
+    everything = vqdb_cli("rollback", "--count", str(len(MIGRATION_IDS)), "--database", empty_db)
+    assert everything.returncode == 0, everything.stderr
+    status = vqdb_cli("status", "--database", empty_db)
+    assert f"0 applied, {len(MIGRATION_IDS)} pending" in status.stdout
+
+    assert vqdb_cli("migrate", "--database", empty_db).returncode == 0
+    assert vqdb_cli("check", "--database", empty_db).returncode == 0
+
+
+def test_database_url_is_the_default(empty_db):
+    assert vqdb_cli("migrate", env={"DATABASE_URL": empty_db}).returncode == 0
+    assert vqdb_cli("check", env={"DATABASE_URL": empty_db}).returncode == 0
+
+
+def test_check_fails_when_a_function_is_missing(db_url, superuser_conn):
+    with superuser_conn.cursor() as cur:
+        cur.execute("drop function vq.get_default_quality(uuid)")
+    check = vqdb_cli("check", "--database", db_url)
+    assert check.returncode == 1
+    assert "FAIL functions missing: vq.get_default_quality" in check.stdout
+
+
+def test_check_fails_when_the_server_is_unreachable():
+    from tests.cluster import free_port
+    check = vqdb_cli("check", "--database", f"postgresql://postgres@127.0.0.1:{free_port()}/x")
+    assert check.returncode == 1
+    assert check.stdout.startswith("FAIL connect:")
+
+
+def test_demo(db_url, superuser_conn):
+    demo = vqdb_cli("demo", "--videos", "3", "--threads", "2", "--database", db_url)
+    assert demo.returncode == 0, demo.stderr
+    out = demo.stdout
+    assert "3 videos x 9 qualities on 2 threads" in out
+    ladder = [line.split()[0] for line in out.splitlines()
+              if line.startswith("  ") and line.split()[0].endswith(("p", "original"))]
+    assert ladder == ["2160p", "1440p", "1080p", "720p", "480p", "360p", "240p", "144p",
+                      "original"]
+    assert [line.split()[0] for line in out.splitlines() if "<- default" in line] == ["1080p"]
+    assert "timeouts      0" in out and "acquisitions" in out
+    assert "66/66 calls" in demo.stderr  # the progress bar's last state
+    with superuser_conn.cursor() as cur:  # every video published, its ladder ready
+        cur.execute("select status, count(*) from vq.videos group by status")
+        assert cur.fetchall() == [("published", 3)]
+        cur.execute("select status, count(*), count(*) filter (where is_default) "
+                    "from vq.video_qualities group by status")
+        assert cur.fetchall() == [("ready", 27, 3)]
