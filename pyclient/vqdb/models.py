@@ -8,10 +8,28 @@ migration is ignored here instead of shifting every field.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Self
 from uuid import UUID
+
+# (class, column names of a result) -> picks the class's fields out of a row, in
+# field order. A result's columns are the same on every call of a function, so
+# the lookup by name is done once per shape instead of once per row: building
+# rows was most of the client's own time per call (bench/overhead.py).
+_PICKERS: dict[tuple[type, tuple[str, ...]], Callable[[Sequence[Any]], Sequence[Any]]] = {}
+
+
+def _picker(cls: type, columns: tuple[str, ...]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    names = [f.name for f in dataclasses.fields(cls)]
+    missing = [n for n in names if n not in columns]
+    if missing:
+        raise ValueError(f"{cls.__name__}: the result has no column {', '.join(missing)}")
+    positions = [columns.index(n) for n in names]
+    if len(positions) == 1:
+        return lambda row: (row[positions[0]],)
+    return operator.itemgetter(*positions)
 
 
 class _FromRow:
@@ -21,12 +39,13 @@ class _FromRow:
 
     @classmethod
     def from_row(cls, columns: Sequence[str], row: Sequence[Any]) -> Self:
-        values = dict(zip(columns, row, strict=True))
-        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        missing = [n for n in names if n not in values]
-        if missing:
-            raise ValueError(f"{cls.__name__}: the result has no column {', '.join(missing)}")
-        return cls(**{n: values[n] for n in names})
+        if len(columns) != len(row):
+            raise ValueError(f"{len(columns)} column names for a row of {len(row)} values")
+        key = (cls, tuple(columns))
+        pick = _PICKERS.get(key)
+        if pick is None:  # a race only computes it twice
+            pick = _PICKERS[key] = _picker(cls, key[1])
+        return cls(*pick(row))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
