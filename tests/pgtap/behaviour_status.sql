@@ -3,7 +3,7 @@
 -- raise 22023 naming both statuses, through every writer (each API function
 -- and a plain UPDATE); a change to the same status is a no-op.
 begin;
-select plan(73);
+select plan(76);
 
 -- the contract, pinned: these and only these changes are allowed
 select set_eq(
@@ -125,6 +125,17 @@ select results_eq(format($$select processing_started_at, processing_completed_at
                             from vq.video_qualities where id = %L$$, :'qid'),
                   $$ values (now(), null::timestamptz) $$,
                   'a retry restarts the clock and clears the completion');
+
+-- back to pending (failed -> pending: queued again): a pending quality has not
+-- started nor completed (migration 0020)
+select ok(vq.update_quality_status(p_quality_id => :'qid', p_status => 'failed'),
+          'processing -> failed again');
+select ok(vq.update_quality_status(p_quality_id => :'qid', p_status => 'pending'),
+          'failed -> pending (re-queue)');
+select results_eq(format($$select processing_started_at, processing_completed_at
+                            from vq.video_qualities where id = %L$$, :'qid'),
+                  $$ values (null::timestamptz, null::timestamptz) $$,
+                  're-queued as pending: both clocks cleared');
 
 select is(vq.update_quality_status(p_quality_id => gen_random_uuid(), p_status => 'ready'),
           false, 'an unknown quality: false');
