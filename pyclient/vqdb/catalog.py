@@ -51,6 +51,38 @@ def _json(value: object) -> str:
     return json.dumps(value, default=_json_default)
 
 
+INT4 = range(-(2**31), 2**31)
+
+
+def _param(value: object) -> object:
+    """A parameter as it should travel.
+
+    psycopg2 writes an int as a literal, and PostgreSQL types a literal beyond the
+    integer range as bigint (or numeric), which an integer parameter does not take
+    by implicit cast: the call would fail with 42883 "function does not exist".
+    Sent as text, an untyped literal, the server converts it to the parameter's
+    type: a bigint parameter takes it, an integer one raises 22003 out of range.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value not in INT4:
+        return str(value)
+    return value
+
+
+def _unsendable(args: Mapping[str, object]) -> str:
+    """'p_x, p_y: ' for the text arguments PostgreSQL cannot hold (NUL, lone surrogates)."""
+    bad = []
+    for name, value in args.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+                ok = "\x00" not in value
+            except UnicodeEncodeError:
+                ok = False
+            if not ok:
+                bad.append(f"p_{name}")
+    return f"{', '.join(bad)}: " if bad else ""
+
+
 class Catalog:
     """The client of the vq API: ``with vqdb.Catalog() as db: db.get_video(video_id)``.
 
@@ -103,7 +135,7 @@ class Catalog:
         sql = "SELECT * FROM vq.{}({})".format(
             function, ", ".join(f"p_{name} => %s" for name in args)
         )
-        params = list(args.values())
+        params = [_param(v) for v in args.values()]
         pool = self._pool_for(read)
         delay = self.retry_backoff
         attempt = 0
@@ -120,6 +152,12 @@ class Catalog:
                 cause: BaseException = exc
             except Unavailable as exc:  # could not connect: nothing was sent
                 error, cause = exc, exc
+            except ValueError as exc:
+                # psycopg2 refuses text PostgreSQL cannot hold (a NUL character, a lone
+                # surrogate) before sending anything; the server's code for it is 22021
+                raise InvalidArgument(
+                    "22021", f"vq.{function}: {_unsendable(args)}{exc}", exc
+                ) from exc
             if not isinstance(error, Unavailable):
                 raise error from cause
             if sent and not repeatable:
@@ -264,7 +302,10 @@ class Catalog:
             "create_video_qualities",
             {
                 "video_id": video_id,
-                "qualities": psycopg2.extras.Json([dict(q) for q in qualities], dumps=_json),
+                # None goes through: the server names the missing argument (22004)
+                "qualities": None
+                if qualities is None
+                else psycopg2.extras.Json([dict(q) for q in qualities], dumps=_json),
             },
             read=False,
         )
@@ -348,7 +389,11 @@ class Catalog:
         """The status of many qualities, all or nothing; returns how many exist."""
         # a list of text would make a text[] that no function takes: send uuid[]
         try:
-            ids = [q if isinstance(q, UUID) or q is None else UUID(q) for q in quality_ids]
+            ids = (
+                None  # the server names the missing argument (22004)
+                if quality_ids is None
+                else [q if isinstance(q, UUID) or q is None else UUID(q) for q in quality_ids]
+            )
         except ValueError as exc:
             raise InvalidArgument("22P02", f"p_quality_ids: {exc}", exc) from exc
         rows = self._call(

@@ -1,0 +1,1 @@
+"""Helpers of the reliability tests (tests/python/test_reliability_*.py)."""
