@@ -111,3 +111,15 @@ def test_demo(db_url, superuser_conn):
         cur.execute("select status, count(*), count(*) filter (where is_default) "
                     "from vq.video_qualities group by status")
         assert cur.fetchall() == [("ready", 27, 3)]
+
+
+def test_migrations_dir_from_the_environment(empty_db, tmp_path):
+    root = Path(__file__).resolve().parents[2] / "migrations"
+    for name in ("0001.schema.sql", "0001.schema.rollback.sql"):
+        (tmp_path / name).write_text((root / name).read_text())
+    env = {"VQDB_MIGRATIONS": str(tmp_path)}
+    assert vqdb_cli("migrate", "--database", empty_db, env=env).stdout.strip() == (
+        "applied: 0001.schema")
+    status = vqdb_cli("status", "--database", empty_db, env=env)
+    assert status.stdout.splitlines() == ["applied  0001.schema", "1 applied, 0 pending"]
+    assert vqdb_cli("check", "--database", empty_db).returncode == 1  # the repo's: pending
