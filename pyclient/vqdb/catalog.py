@@ -373,7 +373,12 @@ class Catalog:
         """
         rows = self._call(
             "update_qualities_metadata",
-            {"updates": psycopg2.extras.Json([dict(u) for u in updates], dumps=_json)},
+            # None goes through: the server names the missing argument (22004)
+            {
+                "updates": None
+                if updates is None
+                else psycopg2.extras.Json([dict(u) for u in updates], dumps=_json)
+            },
             read=False,
         )
         return int(self._scalar(rows))

@@ -313,6 +313,40 @@ def _metadata() -> list[Case]:
     ]
 
 
+def _batch_metadata() -> list[Case]:
+    f = "update_qualities_metadata"
+
+    def b(*updates: Any) -> dict[str, Any]:
+        return {"updates": list(updates)}
+
+    return [
+        Case("updates-null", f, {"updates": None}, _e("22004", "p_updates")),
+        Case("updates-object", f, {"updates": Sql("'{}'", None)}, _e("22023", "p_updates"),
+             via=("sql",)),
+        Case("no-quality-id", f, b({"bitrate": 1}), _e("22004", "p_updates[1]")),
+        Case("quality-id-malformed", f, b({"quality_id": "not-a-uuid"}),
+             _e("22P02", "not-a-uuid")),
+        Case("quality-id-twice", f, b({"quality_id": PENDING}, {"quality_id": PENDING}),
+             _e("22023", "p_updates[2]")),
+        Case("unknown-key", f, b({"quality_id": PENDING, "drop table vq.videos": 1}),
+             _e("22023", "p_updates[1]")),
+        Case("bitrate-negative", f, b({"quality_id": PENDING, "bitrate": -1}),
+             _e("22003", "p_updates[1]")),
+        Case("bitrate-beyond-integer", f, b({"quality_id": PENDING, "bitrate": 10**12}),
+             _e("22003", "p_updates[1]")),
+        Case("status-forbidden", f, b({"quality_id": PENDING, "status": "ready"}),
+             _e("22023", "pending")),
+        Case("error-message-1mb", f, b({"quality_id": PENDING, "error_message": MEGABYTE}),
+             _e("22001", "p_updates[1]")),
+        Case("second-bad-first-kept", f,
+             b({"quality_id": READY, "bitrate": 1}, {"quality_id": PENDING, "url": ""}),
+             _e("22023", "p_updates[2]")),
+        Case("quality-id-unknown", f, b({"quality_id": UNKNOWN, "bitrate": 5}), Returns("zero")),
+        Case("codec-injection", f, b({"quality_id": PENDING, "codec": INJECTION}),
+             Stored("codec", INJECTION)),
+    ]
+
+
 def _statuses() -> list[Case]:
     f, fb = "update_quality_status", "update_qualities_status"
     return [
@@ -376,6 +410,7 @@ CASES: list[Case] = [
     *_create_video_quality(),
     *_ladder(),
     *_metadata(),
+    *_batch_metadata(),
     *_statuses(),
     *_defaults(),
 ]
