@@ -31,6 +31,7 @@ import psycopg2.extras
 from vqdb.errors import InvalidArgument, Unavailable, VqdbError, from_psycopg2
 from vqdb.models import Video, VideoQuality
 from vqdb.pool import Pool, PoolStats
+from vqdb.routing import ReplicaRouter, replica_dsns_from_env
 
 Id = UUID | str  # a UUID, or its text (a malformed one raises InvalidArgument)
 Rows = tuple[list[str], list[tuple[Any, ...]]]
@@ -90,6 +91,10 @@ class Catalog:
     variables. minconn/maxconn/acquire_timeout/keep_idle: see vqdb.pool.Pool.
     retries: how many times a call that lost its connection is repeated.
     retry_backoff: the first pause before a retry, in seconds (doubles, max 1 s).
+    replica_dsns: read replicas for get_video, list_qualities_ordered and
+    get_default_quality (None: VQDB_REPLICA_URLS, comma separated; see
+    vqdb.routing); replica_cooldown: seconds a failed replica is skipped;
+    read_your_writes: every read goes to the primary.
     """
 
     def __init__(
@@ -101,6 +106,9 @@ class Catalog:
         retries: int = 3,
         retry_backoff: float = 0.05,
         keep_idle: int | None = None,
+        replica_dsns: Sequence[str] | None = None,
+        replica_cooldown: float = 30.0,
+        read_your_writes: bool = False,
     ) -> None:
         if retries < 0:
             raise ValueError("retries must be >= 0")
@@ -113,12 +121,17 @@ class Catalog:
             acquire_timeout=acquire_timeout,
             keep_idle=keep_idle,
         )
+        replicas = replica_dsns_from_env() if replica_dsns is None else list(replica_dsns)
+        self.router = ReplicaRouter(
+            self.pool, replicas, cooldown=replica_cooldown, read_your_writes=read_your_writes,
+            maxconn=maxconn, acquire_timeout=acquire_timeout,
+        ) if replicas else None
 
     # -- the one way to the database --------------------------------------
 
     def _pool_for(self, read: bool) -> Pool:
         """The pool a call goes to. The seam for read replicas: reads may go elsewhere."""
-        return self.pool
+        return self.router.pool_for(read) if self.router else self.pool
 
     def _call(
         self,
@@ -160,6 +173,10 @@ class Catalog:
                 ) from exc
             if not isinstance(error, Unavailable):
                 raise error from cause
+            fallback = self.router.failed(pool) if self.router is not None else None
+            if fallback is not None:
+                pool = fallback  # a replica is down: repeat the read on the primary, at once
+                continue
             if sent and not repeatable:
                 raise Unavailable(
                     error.sqlstate,
@@ -219,9 +236,11 @@ class Catalog:
         assert video is not None  # the function returns its row
         return video
 
-    def get_video(self, video_id: Id) -> Video | None:
+    def get_video(self, video_id: Id, *, read_from_primary: bool = False) -> Video | None:
         """The video, or None when there is no such video."""
-        return self._one_video(self._call("get_video", {"video_id": video_id}, read=True))
+        return self._one_video(
+            self._call("get_video", {"video_id": video_id}, read=not read_from_primary)
+        )
 
     def update_video_status(self, video_id: Id, status: str) -> bool:
         """Sets draft, published or processing; False when there is no such video."""
@@ -406,10 +425,13 @@ class Catalog:
         )
         return int(self._scalar(rows))
 
-    def list_qualities_ordered(self, video_id: Id) -> list[VideoQuality]:
+    def list_qualities_ordered(
+        self, video_id: Id, *, read_from_primary: bool = False
+    ) -> list[VideoQuality]:
         """Every quality of the video: 2160p, 1440p, ..., 144p, original."""
         return self._qualities(
-            self._call("list_qualities_ordered", {"video_id": video_id}, read=True)
+            self._call("list_qualities_ordered", {"video_id": video_id},
+                       read=not read_from_primary)
         )
 
     def set_default_quality(self, video_id: Id, quality_id: Id) -> bool:
@@ -419,22 +441,29 @@ class Catalog:
         )
         return bool(self._scalar(rows))
 
-    def get_default_quality(self, video_id: Id) -> VideoQuality | None:
+    def get_default_quality(
+        self, video_id: Id, *, read_from_primary: bool = False
+    ) -> VideoQuality | None:
         """The default quality, or None."""
         found = self._qualities(
-            self._call("get_default_quality", {"video_id": video_id}, read=True)
+            self._call("get_default_quality", {"video_id": video_id},
+                       read=not read_from_primary)
         )
         return found[0] if found else None
 
     # -- lifecycle ------------------------------------------------------------
 
     def stats(self) -> PoolStats:
-        """The pool's figures (see vqdb.pool.PoolStats)."""
-        return self.pool.stats()
+        """The pool's figures (see vqdb.pool.PoolStats); with replicas, a
+        vqdb.routing.CatalogStats that adds where the reads went."""
+        stats = self.pool.stats()
+        return self.router.stats(stats) if self.router else stats
 
     def close(self) -> None:
-        """Closes every connection of the pool."""
+        """Closes every connection of the pool (and of the replicas' pools)."""
         self.pool.close()
+        if self.router is not None:
+            self.router.close()
 
     def __enter__(self) -> Catalog:
         return self
