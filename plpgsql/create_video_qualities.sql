@@ -31,6 +31,21 @@ begin
             using errcode = 'invalid_parameter_value';              -- 22023
     end if;
 
+    -- Lock the video, then every row this call may change -- the qualities it
+    -- restarts and the current default -- in id order, as every other writer does:
+    -- in the order of p_qualities a batch over the same rows could deadlock with
+    -- it (migration 0021). Elements that are not objects lock nothing here and
+    -- fail in the loop.
+    perform 1 from vq.videos where id = p_video_id for no key update;
+    perform 1 from vq.video_qualities
+     where video_id = p_video_id
+       and (is_default
+            or quality in (select e.value ->> 'quality'
+                             from jsonb_array_elements(p_qualities) as e
+                            where jsonb_typeof(e.value) = 'object'))
+     order by id
+       for no key update;
+
     begin
         for v_element in select value from jsonb_array_elements(p_qualities) loop
             v_position := v_position + 1;

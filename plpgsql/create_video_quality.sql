@@ -64,6 +64,13 @@ begin
             using errcode = 'no_data_found';                        -- P0002
     end if;
     if p_is_default then
+        -- the rows this call changes (the current default, and this quality if it
+        -- exists), locked in id order as every other writer does, so that a batch
+        -- over the same rows cannot deadlock with it (migration 0021)
+        perform 1 from vq.video_qualities
+         where video_id = p_video_id and (is_default or quality = p_quality)
+         order by id
+           for no key update;
         update vq.video_qualities set is_default = false
          where video_id = p_video_id and is_default and quality <> p_quality;
     end if;

@@ -14,13 +14,20 @@ begin
     perform vq.require_not_null('p_video_id', p_video_id);
     perform vq.require_not_null('p_quality_id', p_quality_id);
 
-    -- always the video row first, then the quality row: the same order as
-    -- create_video_quality, so that the two cannot deadlock
+    -- always the video row first, then quality rows in id order: the order of
+    -- create_video_quality and of the batch functions (update_qualities_status,
+    -- update_qualities_metadata), so that none of them can deadlock with another.
+    -- The rows are the new default and the current one, which the update below
+    -- clears (migration 0021: the new default used to be locked first).
     perform 1 from vq.videos where id = p_video_id for no key update;
     if not found then
         return false;
     end if;
-    select * into v_quality from vq.video_qualities where id = p_quality_id for no key update;
+    perform 1 from vq.video_qualities
+     where id = p_quality_id or (video_id = p_video_id and is_default)
+     order by id
+       for no key update;
+    select * into v_quality from vq.video_qualities where id = p_quality_id;
     if not found then
         return false;
     end if;
