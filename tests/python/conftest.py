@@ -70,6 +70,26 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# Tests about the server's side of the client's own connections (backend pids,
+# connection counts, startup options): through PgBouncer the server sees
+# PgBouncer's connections instead, so these run only on direct connections and
+# are deselected (not skipped) under VQDB_TEST_VIA_PGBOUNCER.
+DIRECT_CONNECTION_ONLY = {
+    "test_errors_mapping.py::test_conflict_from_a_serialization_failure",  # options=-c ...
+    "test_pool_behaviour.py::test_killed_connections_are_dropped_and_the_next_call_succeeds",
+    "test_reliability_pool_exhaustion.py::test_fifty_threads_on_ten_connections",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not VIA_PGBOUNCER:
+        return
+    direct = [i for i in items if f"{i.path.name}::{i.name}" in DIRECT_CONNECTION_ONLY]
+    if direct:
+        config.hook.pytest_deselected(items=direct)
+        items[:] = [i for i in items if i not in direct]
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     url = os.environ.get("DATABASE_URL")
