@@ -8,10 +8,9 @@ every rule; this class only converts arguments, results and errors.
 
 A call that loses its connection (server restart, killed backend, network) is
 repeated on a fresh connection up to ``retries`` times with a short doubling
-backoff, then raises Unavailable. Every API function is safe to repeat except
-create_video, which would create a second video: it is repeated only when the
-failure happened before the statement could reach the server (while
-connecting).
+backoff, then raises Unavailable. Every API function is safe to repeat:
+create_video too, because the client picks the new video's id (``p_id``) and
+the database answers a repeated call with the video the first one created.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg2
 import psycopg2.extras
@@ -140,7 +139,6 @@ class Catalog:
         optional: Mapping[str, object] | None = None,
         *,
         read: bool,
-        repeatable: bool = True,
     ) -> Rows:
         """Run ``SELECT * FROM vq.<function>(...)``; return the column names and rows."""
         args = dict(required)
@@ -153,10 +151,8 @@ class Catalog:
         delay = self.retry_backoff
         attempt = 0
         while True:
-            sent = False
             try:
                 with pool.connection() as conn, conn.cursor() as cur:
-                    sent = True
                     cur.execute(sql, params)
                     columns = [d.name for d in cur.description or ()]
                     return columns, cur.fetchall()
@@ -177,13 +173,6 @@ class Catalog:
             if fallback is not None:
                 pool = fallback  # a replica is down: repeat the read on the primary, at once
                 continue
-            if sent and not repeatable:
-                raise Unavailable(
-                    error.sqlstate,
-                    f"vq.{function}: connection lost during the call, its outcome is "
-                    f"unknown and it is not safe to repeat: {error.message}",
-                    error.original,
-                ) from cause
             if attempt >= self.retries:
                 raise Unavailable(
                     error.sqlstate,
@@ -217,11 +206,17 @@ class Catalog:
         thumbnail_url: str | None = None,
         duration: int | None = None,
         user_id: Id | None = None,
+        id: Id | None = None,
     ) -> Video:
-        """A new video in status draft."""
+        """A new video in status draft.
+
+        ``id`` is the new video's id; by default a new uuid4 is drawn here, so that
+        a retry after a lost connection returns the video the first attempt created
+        (vq.create_video's p_id) instead of creating a second one.
+        """
         rows = self._call(
             "create_video",
-            {"title": title},
+            {"title": title, "id": uuid4() if id is None else id},
             {
                 "description": description,
                 "url": url,
@@ -230,7 +225,6 @@ class Catalog:
                 "user_id": user_id,
             },
             read=False,
-            repeatable=False,
         )
         video = self._one_video(rows)
         assert video is not None  # the function returns its row

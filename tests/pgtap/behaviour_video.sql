@@ -1,6 +1,6 @@
 -- Videos: create_video, get_video, update_video_status.
 begin;
-select plan(12);
+select plan(16);
 
 select results_eq(
     $$ select title, description, url, thumbnail_url, duration, views, likes, status,
@@ -31,6 +31,22 @@ select ok(vq.update_video_status(p_video_id => :'vid', p_status => 'draft'),
           'setting the status it already has is allowed');
 select is(vq.update_video_status(p_video_id => gen_random_uuid(), p_status => 'published'),
           false, 'update_video_status of an unknown video: false');
+
+-- p_id: the caller picks the id, and the same call again returns the same video
+select is((vq.create_video(p_title => 'retried', p_duration => 5,
+                           p_id => '00000000-0000-4000-8000-0000000000a1')).id,
+          '00000000-0000-4000-8000-0000000000a1'::uuid, 'create_video with p_id uses that id');
+select results_eq(
+    $$ select id, created_at from vq.create_video(p_title => 'retried', p_duration => 5,
+                                                 p_id => '00000000-0000-4000-8000-0000000000a1') $$,
+    $$ select id, created_at from vq.videos where id = '00000000-0000-4000-8000-0000000000a1' $$,
+    'the same call again returns the video the first call created');
+select is((select count(*)::int from vq.videos where title = 'retried'), 1,
+          'a repeated create_video creates no second video');
+select throws_ok(
+    $$ select vq.create_video(p_title => 'something else',
+                              p_id => '00000000-0000-4000-8000-0000000000a1') $$,
+    '23505', null, 'reusing p_id for other values raises 23505');
 
 -- updated_at follows every change (trigger), created_at never does
 -- (triggers off for this backdating, or the trigger would set updated_at = now() itself)

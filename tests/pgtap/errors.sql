@@ -7,7 +7,7 @@
 --   video   ...0002 with quality ...0021 (720p, ready)
 --   ...0099 exists nowhere
 begin;
-select plan(304);
+select plan(306);
 
 insert into vq.videos (id, title) values
     ('00000000-0000-4000-8000-000000000001', 'errors'),
@@ -95,6 +95,9 @@ insert into error_case values
  $$select vq.create_video(p_title => 't', p_duration => 1000001)$$, '22003', 'p_duration'),
 ('create_video', 'p_user_id malformed',
  $$select vq.create_video(p_title => 't', p_user_id => 'not-a-uuid')$$, '22P02', 'not-a-uuid'),
+('create_video', 'p_id names a video with other values',
+ $$select vq.create_video(p_title => 't', p_id => '00000000-0000-4000-8000-000000000001')$$,
+ '23505', 'p_id'),
 -- get_video
 ('get_video', 'p_video_id null', $$select vq.get_video(p_video_id => null)$$, '22004', 'p_video_id'),
 ('get_video', 'p_video_id malformed', $$select vq.get_video(p_video_id => 'nope')$$,

@@ -6,7 +6,7 @@ select plan(184);
 
 create temporary table fn (name name, args name[], kind text) on commit drop;
 insert into fn values
-    ('create_video', '{text,text,text,text,integer,uuid}', 'write'),
+    ('create_video', '{text,text,text,text,integer,uuid,uuid}', 'write'),
     ('get_video', '{uuid}', 'read'),
     ('update_video_status', '{uuid,text}', 'write'),
     ('create_video_quality', '{uuid,text,text,bigint,integer,integer,integer,text,text,'

@@ -9,7 +9,7 @@ select plan(200);
 create temporary table api_function (name name, args name[], returns text, definer bool)
     on commit drop;
 insert into api_function values
-    ('create_video', '{text,text,text,text,integer,uuid}', 'vq.videos', true),
+    ('create_video', '{text,text,text,text,integer,uuid,uuid}', 'vq.videos', true),
     ('get_video', '{uuid}', 'setof vq.videos', true),
     ('update_video_status', '{uuid,text}', 'boolean', true),
     ('create_video_quality', '{uuid,text,text,bigint,integer,integer,integer,text,text,'

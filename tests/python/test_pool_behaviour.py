@@ -74,7 +74,7 @@ def test_killed_connections_are_dropped_and_the_next_call_succeeds(db_url, super
         assert len(pids) == 3
         terminate(superuser_conn, pids)
 
-        video = db.create_video(title="after the kill")  # not repeatable: must not need a retry
+        video = db.create_video(title="after the kill")  # dead idle connections: no retry needed
         assert db.get_video(video.id) == video
         stats = db.stats()
         assert stats.discarded == 3 and stats.retries == 0
@@ -105,26 +105,36 @@ def test_a_connection_lost_during_a_call_is_dropped_and_the_call_retried(db_url,
         assert stats.retries == 1 and stats.discarded == 1
 
 
-def test_create_video_is_not_repeated_when_its_outcome_is_unknown(db_url, superuser_conn):
+def test_create_video_lost_mid_call_is_retried_and_creates_one_video(db_url, superuser_conn):
+    # The first attempt is killed while it waits for the table lock; the retry
+    # carries the same p_id, so however far the first one got, one video results.
     with vqdb.Catalog(db_url) as db, closing(psycopg2.connect(db_url)) as locker:
         with locker.cursor() as cur:
             cur.execute("lock table vq.videos in exclusive mode")
-            result: list[BaseException] = []
-
-            def call():
-                try:
-                    db.create_video(title="maybe")
-                except BaseException as exc:  # noqa: BLE001
-                    result.append(exc)
-
-            t = threading.Thread(target=call, daemon=True)
+            result: list[object] = []
+            t = threading.Thread(
+                target=lambda: result.append(db.create_video(title="maybe")), daemon=True)
             t.start()
-            terminate(superuser_conn, [wait_for_waiter(superuser_conn)])
-            t.join()
+            first = wait_for_waiter(superuser_conn)
+            terminate(superuser_conn, [first])
+            assert wait_for_waiter(superuser_conn) != first  # the retry, on a new connection
             locker.commit()
-        assert len(result) == 1 and isinstance(result[0], vqdb.Unavailable)
-        assert "not safe to repeat" in str(result[0])
-        assert db.stats().retries == 0 and db.stats().discarded == 1
+            t.join()
+        assert len(result) == 1 and isinstance(result[0], vqdb.Video)
+        with superuser_conn.cursor() as cur:
+            cur.execute("select count(*) from vq.videos where title = 'maybe'")
+            assert cur.fetchone()[0] == 1
+        assert db.stats().retries == 1 and db.stats().discarded == 1
+
+
+def test_create_video_repeated_with_its_id_returns_the_first_video(db_url):
+    with vqdb.Catalog(db_url) as db:
+        first = db.create_video(title="once", duration=3)
+        again = db.create_video(title="once", duration=3, id=first.id)
+        assert again == first
+        with pytest.raises(vqdb.Conflict) as err:
+            db.create_video(title="another", id=first.id)
+        assert err.value.sqlstate == "23505" and "p_id" in err.value.message
 
 
 def wait_for_waiter(conn):
