@@ -40,7 +40,8 @@ from tests.python.reliability.checksum import table_checksums
 
 psycopg2.extras.register_uuid()
 
-CLIENT_ERROR = {"P0002": vqdb.NotFound, "22": vqdb.InvalidArgument, "23": vqdb.InvalidArgument}
+CLIENT_ERROR = {"P0002": vqdb.NotFound, "23505": vqdb.Conflict, "22": vqdb.InvalidArgument,
+                "23": vqdb.InvalidArgument}
 
 
 @pytest.fixture(scope="module")

