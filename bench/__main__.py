@@ -101,7 +101,7 @@ def run(cfg: Config, mode: str, max_videos: int | None = None) -> dict[str, Any]
         loaded = 0
         for size in sizes:
             step(f"scale: load to {size:,} videos")
-            load_s = scale.load(srv, loaded + 1, size)
+            load_s, settle_s = scale.load(srv, loaded + 1, size)
             loaded = size
             if size == sizes[0]:
                 step("pgbench scripts")
@@ -111,7 +111,7 @@ def run(cfg: Config, mode: str, max_videos: int | None = None) -> dict[str, Any]
                     transactions=cfg.pgbench_transactions)
             step(f"scale: latency at {size:,} videos")
             results["scale"]["sizes"].append({
-                "videos": size, "load_s": load_s,
+                "videos": size, "load_s": load_s, "vacuum_checkpoint_s": settle_s,
                 "latency": scale.latencies(srv, size, cfg.latency_calls),
                 "plans": scale.plans(srv, size),
             })

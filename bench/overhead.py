@@ -5,7 +5,8 @@ Three loops of `calls` calls each, from one thread on loopback:
     raw      cur.execute("SELECT * FROM vq.get_video(p_video_id => %s)"); fetchall()
              on a connection held for the whole loop, autocommit
     floor    cur.execute("SELECT 1"); fetchall() on the same held connection
-The loops alternate `runs` times; each figure is the median with min and max.
+The loops alternate `runs` times; each figure is the median with min and max,
+of the wall time per call and of this process's CPU time per call.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from bench.stats import Summary
 psycopg2.extras.register_uuid()
 
 
-def _per_call_us(action: Callable[[], Any], calls: int) -> float:
-    start = time.perf_counter()
+def _per_call_us(action: Callable[[], Any], calls: int) -> tuple[float, float]:
+    """(wall, CPU of this process) in microseconds per call."""
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(calls):
         action()
-    return (time.perf_counter() - start) / calls * 1e6
+    return ((time.perf_counter() - start) / calls * 1e6,
+            (time.process_time() - cpu) / calls * 1e6)
 
 
 def measure(server: BenchServer, video_id: uuid.UUID, calls: int, runs: int,
@@ -56,9 +59,12 @@ def measure(server: BenchServer, video_id: uuid.UUID, calls: int, runs: int,
         for action in loops.values():   # warm up: plans cached, connections open
             _per_call_us(action, min(calls, 200))
         samples: dict[str, list[float]] = {name: [] for name in loops}
+        cpu: dict[str, list[float]] = {name: [] for name in loops}
         for _ in range(runs):
             for name, action in loops.items():
-                samples[name].append(_per_call_us(action, calls))
+                wall_us, cpu_us = _per_call_us(action, calls)
+                samples[name].append(wall_us)
+                cpu[name].append(cpu_us)
     finally:
         cur.close()
         conn.close()
@@ -66,6 +72,9 @@ def measure(server: BenchServer, video_id: uuid.UUID, calls: int, runs: int,
     summary = {name: Summary.of(values) for name, values in samples.items()}
     return {
         "per_call_us": {name: s.as_dict() for name, s in summary.items()},
+        # the client process's own CPU per call: what the client adds, less sensitive
+        # to other load on the machine than the wall time
+        "cpu_per_call_us": {name: Summary.of(v).as_dict() for name, v in cpu.items()},
         # throughput ratio: raw time / client time (1.0 = no overhead)
         "client_vs_raw": summary["raw"].median / summary["client"].median,
         "client_overhead_us": summary["client"].median - summary["raw"].median,
