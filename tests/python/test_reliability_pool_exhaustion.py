@@ -137,3 +137,28 @@ def test_full_pool_times_out_then_recovers(db_url):
         for conn in held:
             db.pool.putconn(conn)
         assert db.stats().in_use == 0
+
+
+def test_a_waiting_caller_is_served_before_a_newcomer(db_url):
+    """First come, first served: the fix for the 10 s waits of the full run (a woken
+    waiter used to lose the free slot to a caller that had just arrived)."""
+    with vqdb.Catalog(db_url, maxconn=1, acquire_timeout=30) as db:
+        held = db.pool.getconn()
+        order: list[str] = []
+
+        def waiter() -> None:
+            conn = db.pool.getconn()
+            order.append("waiter")
+            db.pool.putconn(conn)
+
+        t = threading.Thread(target=waiter)
+        t.start()
+        while db.stats().waiting == 0:
+            time.sleep(0.005)
+        db.pool.putconn(held)
+        conn = db.pool.getconn()  # a newcomer, right after the release: must queue
+        order.append("newcomer")
+        db.pool.putconn(conn)
+        t.join()
+        assert order == ["waiter", "newcomer"]
+        assert db.stats().in_use == 0
