@@ -36,18 +36,19 @@ class Config:
     overhead_calls: int
     memory_calls: int
     sizes: tuple[int, ...]         # videos, for the scale test
-    latency_calls: int
+    latency_calls: int             # per size and operation
+    latency_passes: int            # the sizes take turns this many times
     pgbench_seconds: float | None
     pgbench_transactions: int | None
 
 
-FULL = Config(runs=5, duration=2.0, videos_per_run=2000, threads=(1, 4, 8), rtts=(0.5, 1.0),
+FULL = Config(runs=7, duration=1.5, videos_per_run=2000, threads=(1, 4, 8), rtts=(0.5, 1.0),
               proxy_threads=(1, 8), roundtrip_repeat=20, overhead_calls=5000,
-              memory_calls=1_000_000, sizes=(10_000, 1_000_000), latency_calls=2000,
-              pgbench_seconds=3, pgbench_transactions=None)
+              memory_calls=1_000_000, sizes=(10_000, 1_000_000), latency_calls=3000,
+              latency_passes=6, pgbench_seconds=3, pgbench_transactions=None)
 QUICK = Config(runs=1, duration=0.3, videos_per_run=50, threads=(1, 2), rtts=(1.0,),
                proxy_threads=(1,), roundtrip_repeat=3, overhead_calls=200, memory_calls=2000,
-               sizes=(200, 2000), latency_calls=50, pgbench_seconds=None,
+               sizes=(200, 2000), latency_calls=50, latency_passes=2, pgbench_seconds=None,
                pgbench_transactions=5)
 
 
@@ -76,6 +77,8 @@ def run(cfg: Config, mode: str, max_videos: int | None = None) -> dict[str, Any]
     try:
         results: dict[str, Any] = {"mode": mode, "config": cfg.__dict__, "machine": machine(srv)}
         step = _stepper()
+        # one database per size of the scale test, copied while the migrated one is clean
+        scale_dbs = {size: srv.clone_database(f"vqscale_{size}") for size in sizes}
 
         step("round trips per call")
         results["round_trips"] = roundtrips.measure(srv, cfg.roundtrip_repeat)
@@ -98,23 +101,24 @@ def run(cfg: Config, mode: str, max_videos: int | None = None) -> dict[str, Any]
         results["memory"] = memory.measure(srv, video_id, cfg.memory_calls)
 
         results["scale"] = {"sizes": []}
-        loaded = 0
-        for size in sizes:
-            step(f"scale: load to {size:,} videos")
-            load_s, settle_s = scale.load(srv, loaded + 1, size)
-            loaded = size
-            if size == sizes[0]:
-                step("pgbench scripts")
-                results["scale"]["pgbench_videos"] = size
-                results["scale"]["pgbench"] = pgbench_run.run(
-                    srv, size, seconds=cfg.pgbench_seconds,
-                    transactions=cfg.pgbench_transactions)
-            step(f"scale: latency at {size:,} videos")
+        for size, dbname in scale_dbs.items():
+            step(f"scale: load {size:,} videos")
+            load_s, settle_s = scale.load(srv, dbname, 1, size)
             results["scale"]["sizes"].append({
-                "videos": size, "load_s": load_s, "vacuum_checkpoint_s": settle_s,
-                "latency": scale.latencies(srv, size, cfg.latency_calls),
-                "plans": scale.plans(srv, size),
+                "videos": size, "database": dbname,
+                "load_s": load_s, "vacuum_checkpoint_s": settle_s,
+                "bytes": scale.table_sizes(srv, dbname),
+                "plans": scale.plans(srv, dbname, size),
             })
+        step("pgbench scripts")
+        results["scale"]["pgbench_videos"] = sizes[0]
+        results["scale"]["pgbench"] = pgbench_run.run(
+            srv, scale_dbs[sizes[0]], sizes[0], seconds=cfg.pgbench_seconds,
+            transactions=cfg.pgbench_transactions)
+        step("scale: latency, the sizes taking turns")
+        latency = scale.latencies(srv, scale_dbs, cfg.latency_calls, cfg.latency_passes)
+        for entry in results["scale"]["sizes"]:
+            entry["latency"] = latency[entry["videos"]]
         results["goals"] = report.goals(results)
         return results
     finally:

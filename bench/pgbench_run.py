@@ -17,7 +17,7 @@ from bench.server import ROOT, WORKER, BenchServer
 SCRIPTS = ROOT / "bench" / "pgbench"
 
 
-def run(server: BenchServer, videos: int, *, seconds: float | None = None,
+def run(server: BenchServer, dbname: str, videos: int, *, seconds: float | None = None,
         transactions: int | None = None) -> dict[str, dict[str, Any]]:
     pgbench = os.path.join(server.cluster.bindir, "pgbench")
     limit = ["-T", str(max(1, round(seconds)))] if seconds else ["-t", str(transactions or 10)]
@@ -26,7 +26,7 @@ def run(server: BenchServer, videos: int, *, seconds: float | None = None,
         proc = subprocess.run(
             [pgbench, "-n", "-M", "prepared", "-c", "1", *limit, "-D", f"videos={videos}",
              "-f", str(script), "-h", "127.0.0.1", "-p", str(server.port), "-U", WORKER,
-             "vqbench"],
+             dbname],
             capture_output=True, text=True, check=False,
         )
         if proc.returncode != 0:

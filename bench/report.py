@@ -58,6 +58,13 @@ def _fmt(s: dict[str, float], digits: int = 1) -> str:
     return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}–{s['max']:.{digits}f})"
 
 
+def _ratio(flow: dict[str, Any]) -> str:
+    r = flow.get("ratio_to_baseline_range")
+    if not r:
+        return f"{flow['ratio_to_baseline']:.2f}"
+    return f"{r['median']:.2f} ({r['min']:.2f}–{r['max']:.2f})"
+
+
 def markdown(results: dict[str, Any]) -> str:
     lines: list[str] = []
     w = lines.append
@@ -90,7 +97,7 @@ def markdown(results: dict[str, Any]) -> str:
             w(f"| {name} | {threads} | {_fmt(f['baseline']['videos_per_s'])} | "
               f"{_fmt(f['client']['videos_per_s'])} | {_fmt(f['batch']['videos_per_s'])} | "
               f"{_fmt(f['client']['calls_per_s'], 0)} | "
-              f"{f['client']['ratio_to_baseline']:.2f} | {f['batch']['ratio_to_baseline']:.2f} |")
+              f"{_ratio(f['client'])} | {_ratio(f['batch'])} |")
     w("")
     ov = results["overhead"]
     w("### Client overhead: µs per call, one thread, loopback, median (min–max)")
@@ -114,6 +121,13 @@ def markdown(results: dict[str, Any]) -> str:
               f"(+{size['vacuum_checkpoint_s']:.1f}) | {op} | "
               f"{lat['p50_ms']:.3f} | {lat['p99_ms']:.3f} | "
               f"{size['plans'][op]['index_scans_only']} |")
+    w("")
+    w("| videos | vq.videos (with indexes) | vq.video_qualities (with indexes) |")
+    w("| ---: | ---: | ---: |")
+    for size in sc["sizes"]:
+        b = size.get("bytes", {})
+        w(f"| {size['videos']:,} | {b.get('videos', 0) / 2**20:,.1f} MiB | "
+          f"{b.get('video_qualities', 0) / 2**20:,.1f} MiB |")
     w("")
     if sc.get("pgbench"):
         w(f"### pgbench, server side only (1 client, prepared, {sc['pgbench_videos']:,} videos)")

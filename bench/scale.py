@@ -1,12 +1,14 @@
 """Does a call cost the same with a million videos as with ten thousand?
 
-The data set is bench/load.sql (videos 1..N, 8 ready qualities each,
-ids derived from the number), loaded in chunks with INSERT ... SELECT
-generate_series as a superuser, timed, then VACUUM ANALYZE. At each size the
-client calls four functions on random rows from one thread on loopback and
-records each call's latency (p50, p99), and the plans of the statements inside
-the functions are captured with auto_explain (they must be index scans on the
-big tables: a sequential scan would grow with the table).
+Each size is its own database (a copy of the migrated one), loaded with
+bench/load.sql (videos 1..N, 8 ready qualities each, ids derived from the
+number) in chunks of INSERT ... SELECT generate_series as a superuser, timed,
+then VACUUM ANALYZE and CHECKPOINT. The client then calls four functions on
+random rows from one thread on loopback, the sizes taking turns in several
+passes (so a slow moment of this shared machine hits both sizes, not one), and
+each call's latency gives p50 and p99. The plans of the statements inside the
+functions are captured with auto_explain: they must be index scans on the big
+tables (a sequential scan would grow with the table).
 """
 
 from __future__ import annotations
@@ -37,16 +39,16 @@ def quality_id(n: int, label: str) -> uuid.UUID:
     return uuid.UUID(hashlib.md5(f"quality{n}/{label}".encode()).hexdigest())
 
 
-def load(server: BenchServer, first: int, last: int) -> tuple[float, float]:
+def load(server: BenchServer, dbname: str, first: int, last: int) -> tuple[float, float]:
     """Load videos first..last. Returns the seconds of the INSERTs, and of the VACUUM
     ANALYZE and CHECKPOINT after them (so that the measurements that follow do not
     pay for writing the load out, at either size)."""
     start = time.perf_counter()
     for chunk_first in range(first, last + 1, CHUNK):
         chunk_last = min(last, chunk_first + CHUNK - 1)
-        server.run_sql_file(LOAD_SQL, {"first": chunk_first, "last": chunk_last})
+        server.run_sql_file(LOAD_SQL, {"first": chunk_first, "last": chunk_last}, dbname)
     loaded = time.perf_counter()
-    conn = server.connect()
+    conn = server.connect(dbname=dbname)
     try:
         with conn.cursor() as cur:
             cur.execute("vacuum analyze vq.videos")
@@ -55,6 +57,19 @@ def load(server: BenchServer, first: int, last: int) -> tuple[float, float]:
     finally:
         conn.close()
     return loaded - start, time.perf_counter() - loaded
+
+
+def table_sizes(server: BenchServer, dbname: str) -> dict[str, int]:
+    """Bytes on disk of each table with its indexes (and TOAST), for sizing."""
+    conn = server.connect(dbname=dbname)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select c.relname, pg_total_relation_size(c.oid) from pg_class c "
+                        "where c.relnamespace = 'vq'::regnamespace and c.relkind = 'r' "
+                        "and c.relname in ('videos', 'video_qualities') order by 1")
+            return {name: int(size) for name, size in cur.fetchall()}
+    finally:
+        conn.close()
 
 
 def _operations(db: Catalog, videos: int, rng: random.Random) -> dict[str, Callable[[], Any]]:
@@ -80,29 +95,40 @@ def _operations(db: Catalog, videos: int, rng: random.Random) -> dict[str, Calla
             "update_quality_metadata": update_quality_metadata}
 
 
-def latencies(server: BenchServer, videos: int, calls: int) -> dict[str, dict[str, float]]:
-    """p50/p99 (ms) of each operation over `calls` calls on random rows."""
-    rng = random.Random(videos)
-    db = Catalog(server.dsn(WORKER), minconn=1, maxconn=1)
+def latencies(server: BenchServer, databases: dict[int, str], calls: int,
+              passes: int) -> dict[int, dict[str, dict[str, float]]]:
+    """{videos: {operation: p50/p99 in ms}} over `calls` calls per size and operation."""
+    catalogs = {size: Catalog(server.dsn(WORKER, dbname=db), minconn=1, maxconn=1)
+                for size, db in databases.items()}
     try:
-        result = {}
-        for name, op in _operations(db, videos, rng).items():
-            for _ in range(min(calls, 100)):   # warm up the plan cache and the connection
-                op()
-            times = []
-            for _ in range(calls):
-                start = time.perf_counter()
-                op()
-                times.append((time.perf_counter() - start) * 1000)
-            times.sort()
-            result[name] = {"p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99),
-                            "calls": calls}
+        ops = {size: _operations(db, size, random.Random(size)) for size, db in catalogs.items()}
+        times: dict[int, dict[str, list[float]]] = {
+            size: {name: [] for name in size_ops} for size, size_ops in ops.items()}
+        for size_ops in ops.values():
+            for op in size_ops.values():
+                for _ in range(min(calls, 100)):   # warm up plans and the connection
+                    op()
+        for _ in range(passes):
+            for size, size_ops in ops.items():
+                for name, op in size_ops.items():
+                    for _ in range(max(1, calls // passes)):
+                        start = time.perf_counter()
+                        op()
+                        times[size][name].append((time.perf_counter() - start) * 1000)
+        result: dict[int, dict[str, dict[str, float]]] = {}
+        for size, per_op in times.items():
+            result[size] = {}
+            for name, values in per_op.items():
+                values.sort()
+                result[size][name] = {"p50_ms": percentile(values, 50),
+                                      "p99_ms": percentile(values, 99), "calls": len(values)}
         return result
     finally:
-        db.close()
+        for catalog in catalogs.values():
+            catalog.close()
 
 
-def plans(server: BenchServer, videos: int) -> dict[str, Any]:
+def plans(server: BenchServer, dbname: str, videos: int) -> dict[str, Any]:
     """The plans of the statements inside each function, from auto_explain."""
     n = max(1, videos // 2)
     vid, qid = video_id(n), quality_id(n, "480p")
@@ -112,7 +138,7 @@ def plans(server: BenchServer, videos: int) -> dict[str, Any]:
         "set_default_quality": f"select vq.set_default_quality('{vid}', '{qid}')",
         "update_quality_metadata": f"select vq.update_quality_metadata('{qid}', p_bitrate => 1)",
     }
-    conn = server.connect()
+    conn = server.connect(dbname=dbname)
     out: dict[str, Any] = {}
     try:
         with conn.cursor() as cur:

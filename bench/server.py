@@ -45,11 +45,12 @@ class BenchServer:
         assert self.cluster.port is not None
         return self.cluster.port
 
-    def dsn(self, user: str = "postgres", port: int | None = None) -> str:
-        return f"host=127.0.0.1 port={port or self.port} dbname={DBNAME} user={user}"
+    def dsn(self, user: str = "postgres", port: int | None = None, dbname: str = DBNAME) -> str:
+        return f"host=127.0.0.1 port={port or self.port} dbname={dbname} user={user}"
 
-    def connect(self, user: str = "postgres") -> psycopg2.extensions.connection:
-        conn = psycopg2.connect(self.dsn(user))
+    def connect(self, user: str = "postgres",
+                dbname: str = DBNAME) -> psycopg2.extensions.connection:
+        conn = psycopg2.connect(self.dsn(user, dbname=dbname))
         conn.autocommit = True
         return conn
 
@@ -72,12 +73,17 @@ class BenchServer:
         finally:
             conn.close()
 
-    def run_sql_file(self, path: Path, variables: dict[str, int]) -> None:
+    def clone_database(self, name: str) -> str:
+        """A copy of the freshly migrated database (call before anything connects to it)."""
+        self.cluster.psql(f"create database {name} template {DBNAME}")
+        return name
+
+    def run_sql_file(self, path: Path, variables: dict[str, int], dbname: str = DBNAME) -> None:
         """Run a psql-style file with :name variables (integers only) as a superuser."""
         text = path.read_text()
         for name, value in variables.items():
             text = re.sub(rf":{name}\b", str(int(value)), text)
-        conn = self.connect()
+        conn = self.connect(dbname=dbname)
         try:
             with conn.cursor() as cur:
                 cur.execute(text)
