@@ -51,6 +51,12 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
             ratio = big["latency"][op]["p50_ms"] / small["latency"][op]["p50_ms"]
             add(f"{op} p50 at {big['videos']:,} / at {small['videos']:,} videos", ratio, 1.3,
                 higher_is_better=False)
+    if scale:
+        plans = scale[-1]["plans"]
+        seq = [op for op, p in plans.items() if not p["index_scans_only"]]
+        out.append({"goal": f"plans at {scale[-1]['videos']:,} videos use index scans only "
+                            f"({len(plans)} functions)", "value": float(len(plans) - len(seq)),
+                    "target": float(len(plans)), "met": not seq})
     return out
 
 

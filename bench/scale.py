@@ -14,6 +14,7 @@ tables (a sequential scan would grow with the table).
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import time
 import uuid
@@ -132,11 +133,18 @@ def plans(server: BenchServer, dbname: str, videos: int) -> dict[str, Any]:
     """The plans of the statements inside each function, from auto_explain."""
     n = max(1, videos // 2)
     vid, qid = video_id(n), quality_id(n, "480p")
+    labels = [label for label, _, _, _ in LADDER]
+    ladder = json.dumps([{"quality": label, "url": f"https://cdn.example/{n}/{label}",
+                          "status": "ready"} for label in labels])
+    updates = json.dumps([{"quality_id": str(quality_id(n, label)), "bitrate": 1}
+                          for label in labels])
     calls = {
         "get_video": f"select * from vq.get_video('{vid}')",
         "list_qualities_ordered": f"select * from vq.list_qualities_ordered('{vid}')",
         "set_default_quality": f"select vq.set_default_quality('{vid}', '{qid}')",
         "update_quality_metadata": f"select vq.update_quality_metadata('{qid}', p_bitrate => 1)",
+        "create_video_qualities": f"select * from vq.create_video_qualities('{vid}', '{ladder}')",
+        "update_qualities_metadata": f"select vq.update_qualities_metadata('{updates}')",
     }
     conn = server.connect(dbname=dbname)
     out: dict[str, Any] = {}
