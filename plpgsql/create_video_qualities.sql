@@ -3,11 +3,25 @@
 -- their p_ prefix ({"quality": "720p", "url": "...", "bitrate": 5000, ...}); each
 -- follows the same rules (including the restart of an existing quality), and
 -- one invalid element fails the whole call.
+--
+-- Set-based (migration 0040): a ladder that passes every check is written with
+-- one INSERT ... ON CONFLICT, instead of one create_video_quality call (one
+-- statement start-up, one set of checks, one lock of the video) per element,
+-- which was most of the call's time (docs/benchmarks.md). Every check of an
+-- element is an expression where it passes. When anything fails -- a check, a
+-- value of the wrong type, a forbidden status change raised by the trigger --
+-- or the ladder is unusual (the same quality twice, more than one default, an
+-- unknown video), the fast path is undone and the ladder runs element by
+-- element through create_video_quality as before, so every error and every
+-- outcome (the later element winning for a repeated quality, the error of
+-- element 1 before the P0002 of an unknown video) is exactly the one that
+-- path gives, with its p_qualities[N] prefix.
 create or replace function vq.create_video_qualities(p_video_id uuid, p_qualities jsonb)
 returns setof vq.video_qualities
 language plpgsql
 security definer
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
 declare
     c_keys constant text[] := array['quality', 'url', 'file_size', 'bitrate',
@@ -19,7 +33,10 @@ declare
     v_element  jsonb;
     v_unknown  text;
     v_row      vq.video_qualities;
-    v_ids      uuid[] := '{}'::uuid[];
+    v_rows     vq.video_qualities[];
+    v_ids      uuid[];
+    v_default  text;
+    v_valid    boolean;
     v_state    text;
     v_message  text;
 begin
@@ -35,54 +52,140 @@ begin
     -- restarts and the current default -- in id order, as every other writer does:
     -- in the order of p_qualities a batch over the same rows could deadlock with
     -- it (migration 0021). Elements that are not objects lock nothing here and
-    -- fail in the loop.
+    -- fail in the checks.
     perform 1 from vq.videos where id = p_video_id for no key update;
-    perform 1 from vq.video_qualities
-     where video_id = p_video_id
-       and (is_default
-            or quality in (select e.value ->> 'quality'
-                             from jsonb_array_elements(p_qualities) as e
-                            where jsonb_typeof(e.value) = 'object'))
-     order by id
-       for no key update;
+    if found then
+        perform 1 from vq.video_qualities
+         where video_id = p_video_id
+           and (is_default
+                or quality in (select e.value ->> 'quality'
+                                 from jsonb_array_elements(p_qualities) as e
+                                where jsonb_typeof(e.value) = 'object'))
+         order by id
+           for no key update;
 
-    begin
-        for v_element in select value from jsonb_array_elements(p_qualities) loop
-            v_position := v_position + 1;
-            if jsonb_typeof(v_element) <> 'object' then
-                raise exception 'must be a JSON object, not a JSON %', jsonb_typeof(v_element)
-                    using errcode = 'invalid_parameter_value';
+        -- The fast path. Any error in it (a value of the wrong type, a limit, a
+        -- forbidden status change, a repeated quality) undoes it and leaves v_ids
+        -- null, for the element-by-element path below to name the element.
+        begin
+            select coalesce(bool_and(
+                       jsonb_typeof(e.value) = 'object'
+                       and e.value - c_keys = '{}'::jsonb
+                       and btrim(r.quality) <> '' and length(r.quality) <= 64
+                       and l.label is not null
+                       and btrim(r.url) <> '' and length(r.url) <= 2048
+                       and s.status is not null
+                       and (not coalesce(r.is_default, false) or s.status = 'ready')
+                       is true), true)
+                   and count(*) filter (where r.is_default) <= 1
+                   and count(distinct r.quality) = count(*),
+                   array_agg(r order by e.position),
+                   max(r.quality) filter (where r.is_default)
+              into v_valid, v_rows, v_default
+              from jsonb_array_elements(p_qualities) with ordinality as e(value, position)
+              cross join lateral jsonb_populate_record(null::vq.video_qualities,
+                  case when jsonb_typeof(e.value) = 'object' then e.value end) as r
+              left join vq.quality_levels l on l.label = r.quality
+              left join vq.quality_statuses s on s.status = coalesce(r.status, 'pending');
+            if v_valid then
+                -- the metadata limits: raises (and so falls back) when one is exceeded
+                perform vq.require_quality_metadata(r.url, r.file_size, r.bitrate,
+                    r.resolution_width, r.resolution_height, r.codec, r.container,
+                    r.duration, r.fps, r.pixel_format, r.color_space, r.audio_codec,
+                    r.audio_bitrate, r.audio_channels, r.audio_sample_rate, r.aspect_ratio,
+                    r.frame_count, r.encoding_time, null)
+                  from unnest(v_rows) as r;
+                if v_default is not null then
+                    update vq.video_qualities set is_default = false
+                     where video_id = p_video_id and is_default and quality <> v_default;
+                end if;
+                with written as (
+                    insert into vq.video_qualities as q (
+                        video_id, quality, url, file_size, bitrate, resolution_width,
+                        resolution_height, codec, container, duration, fps, pixel_format,
+                        color_space, audio_codec, audio_bitrate, audio_channels,
+                        audio_sample_rate, aspect_ratio, frame_count, encoding_time,
+                        is_default, status, processing_started_at)
+                    select p_video_id, r.quality, r.url, r.file_size, r.bitrate,
+                           r.resolution_width, r.resolution_height, r.codec, r.container,
+                           r.duration, r.fps, r.pixel_format, r.color_space, r.audio_codec,
+                           r.audio_bitrate, r.audio_channels, r.audio_sample_rate,
+                           r.aspect_ratio, r.frame_count, r.encoding_time,
+                           coalesce(r.is_default, false), coalesce(r.status, 'pending'),
+                           r.processing_started_at
+                      from unnest(v_rows) as r
+                    -- the same restart as create_video_quality's
+                    on conflict (video_id, quality) do update set
+                        url = excluded.url, file_size = excluded.file_size,
+                        bitrate = excluded.bitrate,
+                        resolution_width = excluded.resolution_width,
+                        resolution_height = excluded.resolution_height,
+                        codec = excluded.codec, container = excluded.container,
+                        duration = excluded.duration, fps = excluded.fps,
+                        pixel_format = excluded.pixel_format,
+                        color_space = excluded.color_space, audio_codec = excluded.audio_codec,
+                        audio_bitrate = excluded.audio_bitrate,
+                        audio_channels = excluded.audio_channels,
+                        audio_sample_rate = excluded.audio_sample_rate,
+                        aspect_ratio = excluded.aspect_ratio,
+                        frame_count = excluded.frame_count,
+                        encoding_time = excluded.encoding_time,
+                        -- a restart never takes the default away; leaving 'ready' does
+                        is_default = excluded.is_default or q.is_default,
+                        status = excluded.status,
+                        error_message = null,
+                        processing_started_at = excluded.processing_started_at,
+                        processing_completed_at = null
+                    returning q.id)
+                select coalesce(array_agg(id), '{}'::uuid[]) into v_ids from written;
             end if;
-            select key into v_unknown from jsonb_object_keys(v_element) as key
-             where key <> all (c_keys) limit 1;
-            if found then
-                raise exception 'unknown key %', quote_literal(v_unknown)
-                    using errcode = 'invalid_parameter_value';
-            end if;
-            v_row := jsonb_populate_record(null::vq.video_qualities, v_element);
-            v_row := vq.create_video_quality(
-                p_video_id => p_video_id, p_quality => v_row.quality, p_url => v_row.url,
-                p_file_size => v_row.file_size, p_bitrate => v_row.bitrate,
-                p_resolution_width => v_row.resolution_width,
-                p_resolution_height => v_row.resolution_height,
-                p_codec => v_row.codec, p_container => v_row.container,
-                p_duration => v_row.duration, p_fps => v_row.fps,
-                p_pixel_format => v_row.pixel_format, p_color_space => v_row.color_space,
-                p_audio_codec => v_row.audio_codec, p_audio_bitrate => v_row.audio_bitrate,
-                p_audio_channels => v_row.audio_channels,
-                p_audio_sample_rate => v_row.audio_sample_rate,
-                p_aspect_ratio => v_row.aspect_ratio, p_frame_count => v_row.frame_count,
-                p_encoding_time => v_row.encoding_time,
-                p_is_default => coalesce(v_row.is_default, false),
-                p_status => coalesce(v_row.status, 'pending'),
-                p_processing_started_at => v_row.processing_started_at);
-            v_ids := v_ids || v_row.id;
-        end loop;
-    exception when others then
-        -- name the element; keep the SQLSTATE of the error it raised
-        get stacked diagnostics v_state = returned_sqlstate, v_message = message_text;
-        raise exception 'p_qualities[%]: %', v_position, v_message using errcode = v_state;
-    end;
+        exception when data_exception or integrity_constraint_violation
+                       or cardinality_violation then
+            v_ids := null;
+        end;
+    end if;
+
+    if v_ids is null then
+        v_ids := '{}'::uuid[];
+        begin
+            for v_element in select value from jsonb_array_elements(p_qualities) loop
+                v_position := v_position + 1;
+                if jsonb_typeof(v_element) <> 'object' then
+                    raise exception 'must be a JSON object, not a JSON %',
+                        jsonb_typeof(v_element)
+                        using errcode = 'invalid_parameter_value';
+                end if;
+                select key into v_unknown from jsonb_object_keys(v_element) as key
+                 where key <> all (c_keys) limit 1;
+                if found then
+                    raise exception 'unknown key %', quote_literal(v_unknown)
+                        using errcode = 'invalid_parameter_value';
+                end if;
+                v_row := jsonb_populate_record(null::vq.video_qualities, v_element);
+                v_row := vq.create_video_quality(
+                    p_video_id => p_video_id, p_quality => v_row.quality, p_url => v_row.url,
+                    p_file_size => v_row.file_size, p_bitrate => v_row.bitrate,
+                    p_resolution_width => v_row.resolution_width,
+                    p_resolution_height => v_row.resolution_height,
+                    p_codec => v_row.codec, p_container => v_row.container,
+                    p_duration => v_row.duration, p_fps => v_row.fps,
+                    p_pixel_format => v_row.pixel_format, p_color_space => v_row.color_space,
+                    p_audio_codec => v_row.audio_codec, p_audio_bitrate => v_row.audio_bitrate,
+                    p_audio_channels => v_row.audio_channels,
+                    p_audio_sample_rate => v_row.audio_sample_rate,
+                    p_aspect_ratio => v_row.aspect_ratio, p_frame_count => v_row.frame_count,
+                    p_encoding_time => v_row.encoding_time,
+                    p_is_default => coalesce(v_row.is_default, false),
+                    p_status => coalesce(v_row.status, 'pending'),
+                    p_processing_started_at => v_row.processing_started_at);
+                v_ids := v_ids || v_row.id;
+            end loop;
+        exception when others then
+            -- name the element; keep the SQLSTATE of the error it raised
+            get stacked diagnostics v_state = returned_sqlstate, v_message = message_text;
+            raise exception 'p_qualities[%]: %', v_position, v_message using errcode = v_state;
+        end;
+    end if;
 
     return query
         select q.*
@@ -96,5 +199,5 @@ alter function vq.create_video_qualities(uuid, jsonb) owner to vq_owner;
 revoke all on function vq.create_video_qualities(uuid, jsonb) from public;
 grant execute on function vq.create_video_qualities(uuid, jsonb) to vq_worker;
 comment on function vq.create_video_qualities(uuid, jsonb) is
-'Creates (or restarts) every quality of p_qualities for the video p_video_id in one transaction and returns their rows in ladder order. p_qualities is a JSON array of objects whose keys are create_video_quality''s arguments without p_ (quality and url required; status defaults to pending). All or nothing.
+'Creates (or restarts) every quality of p_qualities for the video p_video_id in one transaction and returns their rows in ladder order. p_qualities is a JSON array of objects whose keys are create_video_quality''s arguments without p_ (quality and url required; status defaults to pending). All or nothing. A quality given twice is written as the later element says.
 Errors: 22004 p_video_id or p_qualities is null; 22023 p_qualities is not an array of objects or has an unknown key; P0002 p_video_id does not exist; 22P02 a value of the wrong type; and every error of create_video_quality, with the message prefixed by p_qualities[N] (1-based).';
