@@ -156,58 +156,16 @@ class DatabaseService:
         )
 
     @classmethod
-    def update_video_quality(
-        cls,
-        quality_id: Id,
-        *,
-        url: str | None = None,
-        file_size: int | None = None,
-        bitrate: int | None = None,
-        resolution_width: int | None = None,
-        resolution_height: int | None = None,
-        codec: str | None = None,
-        container: str | None = None,
-        duration: float | None = None,
-        fps: float | None = None,
-        pixel_format: str | None = None,
-        color_space: str | None = None,
-        audio_codec: str | None = None,
-        audio_bitrate: int | None = None,
-        audio_channels: int | None = None,
-        audio_sample_rate: int | None = None,
-        aspect_ratio: str | None = None,
-        frame_count: int | None = None,
-        encoding_time: float | None = None,
-        status: str | None = None,
-        error_message: str | None = None,
-    ) -> bool:
-        """Sets the metadata given (and the status; ready/failed sets the completion time)."""
+    def update_video_quality(cls, quality_id: Id, **metadata: Any) -> bool:
+        """Sets the metadata given (and the status; ready/failed sets the completion time).
+
+        ``metadata`` are Catalog.update_quality_metadata's keyword arguments (file_size,
+        bitrate, ..., status, error_message); an unknown name raises TypeError.
+        """
         return cls._run(
             False,
-            f"update_video_quality(quality_id={quality_id}, status={status!r})",
-            lambda c: c.update_quality_metadata(
-                quality_id,
-                url=url,
-                file_size=file_size,
-                bitrate=bitrate,
-                resolution_width=resolution_width,
-                resolution_height=resolution_height,
-                codec=codec,
-                container=container,
-                duration=duration,
-                fps=fps,
-                pixel_format=pixel_format,
-                color_space=color_space,
-                audio_codec=audio_codec,
-                audio_bitrate=audio_bitrate,
-                audio_channels=audio_channels,
-                audio_sample_rate=audio_sample_rate,
-                aspect_ratio=aspect_ratio,
-                frame_count=frame_count,
-                encoding_time=encoding_time,
-                status=status,
-                error_message=error_message,
-            ),
+            f"update_video_quality(quality_id={quality_id}, {sorted(metadata)})",
+            lambda c: c.update_quality_metadata(quality_id, **metadata),
         )
 
     @classmethod
