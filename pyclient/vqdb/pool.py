@@ -107,7 +107,10 @@ class Pool:
         # under load would pay a new connection. Keep up to `keep_idle` (default
         # maxconn) open; it is the attribute _putconn compares against.
         self.raw.minconn = maxconn if keep_idle is None else max(minconn, keep_idle)
-        self._lock = threading.Lock()
+        # One lock for this pool's figures and psycopg2's list of connections: the
+        # pool's own, so that a checkout or a give-back takes one lock, not two
+        # (psycopg2's methods take it themselves: never call them holding it).
+        self._lock: threading.Lock = self.raw._lock  # type: ignore[attr-defined]
         self._cond = threading.Condition(self._lock)
         # Callers waiting for a slot, oldest first, each with its own condition on
         # the pool's lock: a slot goes to the oldest, never to a caller that just
@@ -130,56 +133,75 @@ class Pool:
 
     def getconn(self, timeout: float | None = None) -> Connection:
         """A healthy autocommit connection; waits up to ``timeout`` (default acquire_timeout)."""
-        timeout = self.acquire_timeout if timeout is None else timeout
-        start = time.monotonic()
-        deadline = start + timeout
-        with self._cond:
-            self._waiting += 1
-            me = threading.Condition(self._lock)
-            self._queue.append(me)
-            try:
-                while (
-                    self._in_use >= self.maxconn or self._queue[0] is not me
-                ) and not self._closed:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        self._timeouts += 1
-                        raise PoolTimeout(
-                            None,
-                            f"no free connection within {timeout:g} s "
-                            f"(all {self.maxconn} in use)",
-                        )
-                    me.wait(remaining)
-                if self._closed:
-                    raise Unavailable(None, "the connection pool is closed")
+        with self._lock:
+            if not self._queue and self._in_use < self.maxconn and not self._closed:
+                # Nobody waits and a slot is free: take it at once, which is what the
+                # queue below would do for this caller, without building its waiter
+                # (the uncontended case, nearly every call: docs/benchmarks.md).
                 self._in_use += 1
-            finally:
-                self._waiting -= 1
-                self._queue.remove(me)
-                self._wake_next()  # the next in line may take a slot still free
-            waited = time.monotonic() - start
-            self._acquisitions += 1
-            self._total_wait += waited
-            self._max_wait = max(self._max_wait, waited)
+                self._acquisitions += 1
+            else:
+                self._wait_for_slot(self.acquire_timeout if timeout is None else timeout)
+            # an idle connection, taken under the lock we hold (psycopg2's getconn
+            # would take it again); opening a new one is left to _checkout, unlocked
+            idle: Connection | None = None
+            if self.raw._pool:  # type: ignore[attr-defined]
+                try:
+                    idle = self.raw._getconn()  # type: ignore[attr-defined]
+                except PoolError:  # psycopg2's pool was closed: _checkout reports it
+                    pass
         try:
-            conn = self._checkout()
+            conn = self._checkout(idle)
         except BaseException:
             self._release_slot()
             raise
-        with self._cond:
-            self._out.add(id(conn))
+        self._out.add(id(conn))  # one operation under the GIL: no lock needed
         return conn
 
-    def _checkout(self) -> Connection:
+    def _wait_for_slot(self, timeout: float) -> None:
+        """Wait in line for a slot, then take it (call with the lock held)."""
+        start = time.monotonic()
+        deadline = start + timeout
+        self._waiting += 1
+        me = threading.Condition(self._lock)
+        self._queue.append(me)
+        try:
+            while (
+                self._in_use >= self.maxconn or self._queue[0] is not me
+            ) and not self._closed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._timeouts += 1
+                    raise PoolTimeout(
+                        None,
+                        f"no free connection within {timeout:g} s "
+                        f"(all {self.maxconn} in use)",
+                    )
+                me.wait(remaining)
+            if self._closed:
+                raise Unavailable(None, "the connection pool is closed")
+            self._in_use += 1
+        finally:
+            self._waiting -= 1
+            self._queue.remove(me)
+            self._wake_next()  # the next in line may take a slot still free
+        waited = time.monotonic() - start
+        self._acquisitions += 1
+        self._total_wait += waited
+        self._max_wait = max(self._max_wait, waited)
+
+    def _checkout(self, conn: Connection | None) -> Connection:
         # Every idle connection may be dead after a server restart: drop them
         # one by one until a good one or a new one comes out.
         for _ in range(self.maxconn + 1):
-            try:
-                conn = self.raw.getconn()
-            except psycopg2.Error as exc:  # a new connection could not be opened
-                raise from_psycopg2(exc) from exc
+            if conn is None:
+                try:
+                    conn = self.raw.getconn()
+                except psycopg2.Error as exc:  # a new connection could not be opened
+                    raise from_psycopg2(exc) from exc
             if conn.closed or server_hung_up(conn):
                 self._discard(conn)
+                conn = None
                 continue
             if not conn.autocommit:
                 conn.autocommit = True  # client side only: no round trip
@@ -193,27 +215,40 @@ class Pool:
         was given back already): counting it twice would corrupt the figures.
         After close() any connection is simply closed.
         """
-        with self._cond:
-            if id(conn) not in self._out:
-                if self._closed:
-                    conn.close()
-                    return
-                raise ValueError("connection not handed out by this pool, or given back twice")
-            self._out.discard(id(conn))
         try:
-            if broken or conn.closed or not self._reset(conn):
+            # one operation under the GIL: of two callers giving back the same
+            # connection, exactly one removes it
+            self._out.remove(id(conn))
+        except KeyError:
+            if self._closed:
+                conn.close()
+                return
+            raise ValueError(
+                "connection not handed out by this pool, or given back twice"
+            ) from None
+        try:
+            healthy = not broken and not conn.closed and self._reset(conn)
+            if not healthy:
                 self._discard(conn)
-            else:
-                try:
-                    self.raw.putconn(conn)
-                except PoolError:  # closed meanwhile
-                    conn.close()
-        finally:
+        except BaseException:
             self._release_slot()
+            raise
+        if not healthy:
+            self._release_slot()
+            return
+        with self._lock:
+            # psycopg2's putconn without its lock (we hold it): reset by _reset, the
+            # connection only goes back on the list (or is closed beyond keep_idle)
+            try:
+                self.raw._putconn(conn)  # type: ignore[attr-defined]
+            except PoolError:  # closed meanwhile
+                conn.close()
+            self._in_use -= 1
+            self._wake_next()
 
     def _reset(self, conn: Connection) -> bool:
         """Bring a returned connection back to idle autocommit; False when it cannot be."""
-        status = conn.info.transaction_status
+        status = conn.get_transaction_status()  # conn.info.* builds an object per call
         if status == psycopg2.extensions.TRANSACTION_STATUS_UNKNOWN:
             return False
         try:
