@@ -4,7 +4,7 @@
 -- 0021). These are the cases where the two paths could disagree: each outcome
 -- and error here is the one the element-by-element path gives.
 begin;
-select plan(23);
+select no_plan();
 
 -- counts calls of PL/pgSQL functions in this transaction, to see which path ran
 set local track_functions = 'pl';

@@ -6,7 +6,7 @@
 --                  ...0013 (480p, ready, default)
 --   ...0099 exists nowhere
 begin;
-select plan(48);
+select no_plan();
 
 insert into vq.videos (id, title) values ('00000000-0000-4000-8000-000000000001', 'batch');
 insert into vq.video_qualities (id, video_id, quality, url, status, bitrate, codec) values

@@ -7,7 +7,7 @@
 --   video   ...0002 with quality ...0021 (720p, ready)
 --   ...0099 exists nowhere
 begin;
-select plan(306);
+select no_plan();
 
 insert into vq.videos (id, title) values
     ('00000000-0000-4000-8000-000000000001', 'errors'),
@@ -26,7 +26,7 @@ create temporary table error_case (
 ) on commit drop;
 
 -- The encoder's metadata: the same limits in create_video_quality and
--- update_quality_metadata (both call vq.require_quality_metadata).
+-- update_quality_metadata (both call vq._require_quality_metadata).
 create temporary table bad_metadata (arg text, val text, state text) on commit drop;
 insert into bad_metadata values
     ('p_url', 'repeat(''u'', 2049)', '22001'),

@@ -2,35 +2,14 @@
 -- functions, PUBLIC nothing; nobody but the owner has any privilege on a table,
 -- and the internal helpers and trigger functions are callable by no one else.
 begin;
-select plan(184);
+select no_plan();
 
-create temporary table fn (name name, args name[], kind text) on commit drop;
-insert into fn values
-    ('create_video', '{text,text,text,text,integer,uuid,uuid}', 'write'),
-    ('get_video', '{uuid}', 'read'),
-    ('update_video_status', '{uuid,text}', 'write'),
-    ('create_video_quality', '{uuid,text,text,bigint,integer,integer,integer,text,text,'
-        'double precision,double precision,text,text,text,integer,integer,integer,text,bigint,'
-        'double precision,boolean,text,timestamp with time zone}', 'write'),
-    ('create_video_qualities', '{uuid,jsonb}', 'write'),
-    ('update_quality_metadata', '{uuid,text,bigint,integer,integer,integer,text,text,'
-        'double precision,double precision,text,text,text,integer,integer,integer,text,bigint,'
-        'double precision,text,text}', 'write'),
-    ('update_quality_status', '{uuid,text}', 'write'),
-    ('update_qualities_status', '{uuid[],text}', 'write'),
-    ('update_qualities_metadata', '{jsonb}', 'write'),
-    ('list_qualities_ordered', '{uuid}', 'read'),
-    ('set_default_quality', '{uuid,uuid}', 'write'),
-    ('get_default_quality', '{uuid}', 'read'),
-    ('require_not_null', '{text,anyelement}', 'internal'),
-    ('require_text', '{text,text,integer,boolean}', 'internal'),
-    ('require_range', '{text,numeric,numeric,numeric}', 'internal'),
-    ('require_quality_status', '{text,text}', 'internal'),
-    ('require_quality_metadata', '{text,bigint,integer,integer,integer,text,text,'
-        'double precision,double precision,text,text,text,integer,integer,integer,text,bigint,'
-        'double precision,text}', 'internal'),
-    ('video_qualities_before_write', '{}', 'internal'),
-    ('videos_before_update', '{}', 'internal');
+\ir api.psql
+-- what each function is, as the registry says: read, write, or internal (a helper)
+create temporary table fn on commit drop as
+select name, args, case when reads then 'read' else 'write' end as kind from api_function
+union all
+select name, args, 'internal' from internal_function;
 
 -- the list above is every function of vq, so that no function escapes the checks below
 select set_eq($$ select proname::text from pg_proc where pronamespace = 'vq'::regnamespace $$,
@@ -42,16 +21,16 @@ select function_privs_are('vq', name, args, 'vq_worker',
     case when kind = 'internal' then array[]::text[] else array['EXECUTE'] end,
     format('vq_worker: %s on vq.%s', case when kind = 'internal' then 'nothing'
                                          else 'EXECUTE' end, name))
-  from fn;                                                                              -- 18
+  from fn;
 select function_privs_are('vq', name, args, 'vq_reader',
     case when kind = 'read' then array['EXECUTE'] else array[]::text[] end,
     format('vq_reader: %s on vq.%s', case when kind = 'read' then 'EXECUTE'
                                          else 'nothing' end, name))
-  from fn;                                                                              -- 18
+  from fn;
 -- PUBLIC: pgTAP's function_privs_are accepts the pseudo-role 'public'.
 select function_privs_are('vq', name, args, 'public', array[]::text[],
                           format('PUBLIC: nothing on vq.%s', name))
-  from fn;                                                                              -- 18
+  from fn;
 
 -- The ACLs themselves hold nothing but the owner and the two groups: no grant
 -- to another role (or to PUBLIC, grantee 0) slips in.
@@ -68,9 +47,9 @@ select is_empty($$
 $$, 'no function in vq keeps the default ACL (EXECUTE to PUBLIC)');
 
 -- ---------------------------------------------------------------- tables --
-create temporary table tbl (name name) on commit drop;
-insert into tbl values ('videos'), ('video_qualities'), ('quality_levels'), ('video_statuses'),
-    ('quality_statuses'), ('quality_status_transitions');
+-- every table of vq (structure.sql pins which tables there are)
+create temporary table tbl on commit drop as
+select relname as name from pg_class where relnamespace = 'vq'::regnamespace and relkind = 'r';
 
 select table_privs_are('vq', name, r, array[]::text[],
                        format('%s: no privilege on table vq.%s', r, name))
@@ -78,7 +57,7 @@ select table_privs_are('vq', name, r, array[]::text[],
 select table_privs_are('vq', name, 'vq_owner',
     array['DELETE', 'INSERT', 'REFERENCES', 'SELECT', 'TRIGGER', 'TRUNCATE', 'UPDATE'],
     format('vq_owner owns vq.%s', name))
-  from tbl;                                                                             -- 6
+  from tbl;
 -- table_privs_are does not see column grants
 select is_empty($$
     select attrelid::regclass::text, attname from pg_attribute
@@ -100,18 +79,18 @@ select is(has_function_privilege('vq_test_worker_login',
           kind <> 'internal',
           format('a member of vq_worker %s execute vq.%s',
                  case when kind <> 'internal' then 'can' else 'cannot' end, name))
-  from fn;                                                                              -- 18
+  from fn;
 select is(has_function_privilege('vq_test_reader_login',
               format('vq.%I(%s)', name, array_to_string(args, ',')), 'execute'),
           kind = 'read',
           format('a member of vq_reader %s execute vq.%s',
                  case when kind = 'read' then 'can' else 'cannot' end, name))
-  from fn;                                                                              -- 18
+  from fn;
 select is(has_table_privilege(r, format('vq.%I', name), p), false,
           format('%s has no %s on vq.%s', r, p, name))
   from tbl
   cross join unnest(array['vq_test_worker_login', 'vq_test_reader_login']) r
-  cross join unnest(array['select', 'insert', 'update', 'delete']) p;                   -- 48
+  cross join unnest(array['select', 'insert', 'update', 'delete']) p;
 
 -- ---------------------------------------------------------------- schema --
 select schema_privs_are('vq', 'vq_worker', array['USAGE'], 'vq_worker: USAGE on schema vq');

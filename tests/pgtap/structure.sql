@@ -2,44 +2,10 @@
 -- functions (names, signatures, owners, SECURITY DEFINER, pinned search_path)
 -- and the COMMENT ON FUNCTION that documents each API function's errors.
 begin;
-select plan(200);
+select no_plan();
 
--- API functions (callable by vq_worker) and their argument types, in one place
--- for the tests below.
-create temporary table api_function (name name, args name[], returns text, definer bool)
-    on commit drop;
-insert into api_function values
-    ('create_video', '{text,text,text,text,integer,uuid,uuid}', 'vq.videos', true),
-    ('get_video', '{uuid}', 'setof vq.videos', true),
-    ('update_video_status', '{uuid,text}', 'boolean', true),
-    ('create_video_quality', '{uuid,text,text,bigint,integer,integer,integer,text,text,'
-        'double precision,double precision,text,text,text,integer,integer,integer,text,bigint,'
-        'double precision,boolean,text,timestamp with time zone}', 'vq.video_qualities', true),
-    ('create_video_qualities', '{uuid,jsonb}', 'setof vq.video_qualities', true),
-    ('update_quality_metadata', '{uuid,text,bigint,integer,integer,integer,text,text,'
-        'double precision,double precision,text,text,text,integer,integer,integer,text,bigint,'
-        'double precision,text,text}', 'boolean', true),
-    ('update_quality_status', '{uuid,text}', 'boolean', true),
-    ('update_qualities_status', '{uuid[],text}', 'integer', true),
-    ('update_qualities_metadata', '{jsonb}', 'integer', true),
-    ('list_qualities_ordered', '{uuid}', 'setof vq.video_qualities', true),
-    ('set_default_quality', '{uuid,uuid}', 'boolean', true),
-    ('get_default_quality', '{uuid}', 'setof vq.video_qualities', true);
-
--- Internal helpers and trigger functions: run with the caller's rights (they
--- are only ever called from the SECURITY DEFINER API or as triggers).
-create temporary table internal_function (name name, args name[], returns text)
-    on commit drop;
-insert into internal_function values
-    ('require_not_null', '{text,anyelement}', 'void'),
-    ('require_text', '{text,text,integer,boolean}', 'void'),
-    ('require_range', '{text,numeric,numeric,numeric}', 'void'),
-    ('require_quality_status', '{text,text}', 'void'),
-    ('require_quality_metadata', '{text,bigint,integer,integer,integer,text,text,'
-        'double precision,double precision,text,text,text,integer,integer,integer,text,bigint,'
-        'double precision,text}', 'void'),
-    ('video_qualities_before_write', '{}', 'trigger'),
-    ('videos_before_update', '{}', 'trigger');
+-- The API (api_function: the registry) and every other function (internal_function).
+\ir api.psql
 
 -- ---------------------------------------------------------------- schema --
 select has_schema('vq');
@@ -154,31 +120,38 @@ select is((select array_agg(a.attname order by k.ord)
 select triggers_are('vq'::name, 'video_qualities'::name, array['video_qualities_before_write']::name[]);
 select triggers_are('vq'::name, 'videos'::name, array['videos_before_update']::name[]);
 select trigger_is('vq', 'video_qualities', 'video_qualities_before_write',
-                  'vq', 'video_qualities_before_write',
-                  'video_qualities_before_write runs vq.video_qualities_before_write()');
-select trigger_is('vq', 'videos', 'videos_before_update', 'vq', 'videos_before_update',
-                  'videos_before_update runs vq.videos_before_update()');
+                  'vq', '_video_qualities_before_write',
+                  'video_qualities_before_write runs vq._video_qualities_before_write()');
+select trigger_is('vq', 'videos', 'videos_before_update', 'vq', '_videos_before_update',
+                  'videos_before_update runs vq._videos_before_update()');
 
 -- ------------------------------------------------------------- functions --
 select functions_are('vq', array(
     select name from api_function union all select name from internal_function));
-select is((select count(*)::int from pg_proc where pronamespace = 'vq'::regnamespace), 19,
-          'no overloads: 19 functions in vq, one per name');
+select is((select count(*)::int from pg_proc where pronamespace = 'vq'::regnamespace),
+          (select count(distinct proname)::int from pg_proc
+            where pronamespace = 'vq'::regnamespace),
+          'no overloads: one function per name in vq (COMMENT ON FUNCTION vq.name needs it)');
+select is_empty($$ select name from internal_function where name !~ '^_' $$,
+                'every function of vq that is not in the API is a helper named _...');
+select is_empty($$ select name from api_function where name ~ '^_' $$,
+                'no API function is named _...');
 
-select has_function('vq'::name, name, args) from api_function;                                -- 11
-select is_definer('vq'::name, name, args) from api_function;                                  -- 11
-select function_returns('vq'::name, name, args, returns) from api_function;                   -- 11
-select function_lang_is('vq'::name, name, args, 'plpgsql'::name) from api_function;                 -- 11
-select function_owner_is('vq'::name, name, args, 'vq_owner'::name) from api_function;               -- 11
+select has_function('vq'::name, name, args) from api_function;
+select is_definer('vq'::name, name, args) from api_function;
+select function_returns('vq'::name, name, args, returns) from api_function;
+select function_lang_is('vq'::name, name, args, 'plpgsql'::name) from api_function;
+select function_owner_is('vq'::name, name, args, 'vq_owner'::name) from api_function;
 
-select has_function('vq'::name, name, args) from internal_function;                           -- 7
-select isnt_definer('vq'::name, name, args) from internal_function;                           -- 7
-select function_returns('vq'::name, name, args, returns) from internal_function;              -- 7
-select function_owner_is('vq'::name, name, args, 'vq_owner'::name) from internal_function;          -- 7
+select has_function('vq'::name, name, args) from internal_function;
+select isnt_definer('vq'::name, name, args) from internal_function;
+select function_returns('vq'::name, name, args, returns) from internal_function;
+select function_owner_is('vq'::name, name, args, 'vq_owner'::name) from internal_function;
 
-select volatility_is('vq'::name, name, array['uuid']::name[], 'stable',
-                     format('vq.%s is stable', name))
-  from unnest(array['get_video', 'list_qualities_ordered', 'get_default_quality']::name[]) name; -- 3
+select volatility_is('vq'::name, name, args, case when reads then 'stable' else 'volatile' end,
+                     format('vq.%s is %s', name, case when reads then 'stable (a read function)'
+                                                      else 'volatile (it writes)' end))
+  from api_function;
 
 -- Every SECURITY DEFINER function pins its search_path, otherwise a caller
 -- could shadow pg_catalog objects with its own (CVE-2007-2138 style).
@@ -207,7 +180,7 @@ select matches(obj_description(format('vq.%I(%s)', name, array_to_string(args, '
                                    ::regprocedure, 'pg_proc'),
                'Errors: .*\m(22[0-9A-Z]{3}|P0002)\M',
                format('vq.%s has a COMMENT listing its SQLSTATEs', name))
-  from api_function;                                                                    -- 11
+  from api_function;
 -- A function that checks a required argument says so (22004) in its comment.
 select is_empty($$
     select p.proname from pg_proc p

@@ -14,7 +14,7 @@ from tests.python.conftest import quote_ident
 
 VQDB = str(Path(sys.executable).parent / "vqdb")  # the console script of this venv
 MIGRATION_IDS = sorted(p.name[:-4] for p in (Path(__file__).resolve().parents[2] /
-                       "migrations").glob("*.sql") if not p.name.endswith(".rollback.sql"))
+                       "migrations").glob("[0-9]*.sql") if not p.name.endswith(".rollback.sql"))
 
 
 def vqdb_cli(*args, env=None):

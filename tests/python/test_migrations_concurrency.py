@@ -86,9 +86,12 @@ def holding_lock(url: str, relation: str) -> Iterator[psycopg2.extensions.connec
 
 
 def applications(url: str) -> dict[str, int]:
-    """How many times yoyo's log says each migration was applied."""
+    """How many times yoyo's log says each migration was applied (the post-apply hook,
+    which runs after every apply, aside)."""
     rows = query(
-        url, "select migration_id, count(*) from _yoyo_log where operation = 'apply' group by 1"
+        url,
+        "select migration_id, count(*) from _yoyo_log"
+        " where operation = 'apply' and migration_id not like 'post-apply%' group by 1",
     )
     return dict(rows)
 

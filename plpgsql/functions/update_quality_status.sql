@@ -6,17 +6,14 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    perform vq.require_not_null('p_quality_id', p_quality_id);
-    perform vq.require_not_null('p_status', p_status);
-    perform vq.require_quality_status('p_status', p_status);
+    perform vq._require_not_null('p_quality_id', p_quality_id);
+    perform vq._require_not_null('p_status', p_status);
+    perform vq._require_quality_status('p_status', p_status);
 
     update vq.video_qualities set status = p_status where id = p_quality_id;
     return found;
 end
 $$;
-alter function vq.update_quality_status(uuid, text) owner to vq_owner;
-revoke all on function vq.update_quality_status(uuid, text) from public;
-grant execute on function vq.update_quality_status(uuid, text) to vq_worker;
-comment on function vq.update_quality_status(uuid, text) is
+comment on function vq.update_quality_status is
 'Sets the status of the quality p_quality_id; true when it exists, false when it does not. Allowed: pending->processing|failed, processing->ready|failed, failed->pending|processing, ready->processing, and any status to itself (a no-op). Reaching ready or failed sets processing_completed_at; a default that leaves ready stops being the default.
 Errors: 22004 p_quality_id or p_status is null; 22023 p_status is not pending/processing/ready/failed, or the change is not allowed (the message names both statuses).';

@@ -7,14 +7,11 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    perform vq.require_not_null('p_video_id', p_video_id);
+    perform vq._require_not_null('p_video_id', p_video_id);
     return query
         select * from vq.video_qualities where video_id = p_video_id and is_default;
 end
 $$;
-alter function vq.get_default_quality(uuid) owner to vq_owner;
-revoke all on function vq.get_default_quality(uuid) from public;
-grant execute on function vq.get_default_quality(uuid) to vq_worker, vq_reader;
-comment on function vq.get_default_quality(uuid) is
+comment on function vq.get_default_quality is
 'Returns the default quality of the video p_video_id: one row, or no row when it has none or does not exist.
 Errors: 22004 p_video_id is null; 22P02 p_video_id is not a UUID.';

@@ -1,5 +1,5 @@
 -- Trigger: every change of a video moves its updated_at.
-create or replace function vq.videos_before_update()
+create or replace function vq._videos_before_update()
 returns trigger
 language plpgsql
 set search_path = pg_catalog, pg_temp
@@ -9,7 +9,5 @@ begin
     return new;
 end
 $$;
-alter function vq.videos_before_update() owner to vq_owner;
-revoke all on function vq.videos_before_update() from public;
-comment on function vq.videos_before_update() is
+comment on function vq._videos_before_update is
 'Trigger of vq.videos: sets updated_at. Raises nothing.';

@@ -36,7 +36,7 @@ declare
     v_message  text;
     v_changed  integer;
 begin
-    perform vq.require_not_null('p_updates', p_updates);
+    perform vq._require_not_null('p_updates', p_updates);
     if jsonb_typeof(p_updates) <> 'array' then
         raise exception 'p_updates must be a JSON array of objects, not a JSON %',
             jsonb_typeof(p_updates)
@@ -59,7 +59,7 @@ begin
             end if;
             v_id := (v_element ->> 'quality_id')::uuid;             -- 22P02 when not a UUID
             if v_id is null then
-                perform vq.require_not_null('quality_id', v_id);
+                perform vq._require_not_null('quality_id', v_id);
             end if;
             if v_id = any (v_ids) then
                 raise exception 'quality_id % appears more than once', v_id
@@ -73,14 +73,14 @@ begin
             if btrim(v_row.url) = '' then
                 raise exception 'url must not be empty' using errcode = 'invalid_parameter_value';
             end if;
-            perform vq.require_quality_metadata(v_row.url, v_row.file_size, v_row.bitrate,
+            perform vq._require_quality_metadata(v_row.url, v_row.file_size, v_row.bitrate,
                 v_row.resolution_width, v_row.resolution_height, v_row.codec, v_row.container,
                 v_row.duration, v_row.fps, v_row.pixel_format, v_row.color_space,
                 v_row.audio_codec, v_row.audio_bitrate, v_row.audio_channels,
                 v_row.audio_sample_rate, v_row.aspect_ratio, v_row.frame_count,
                 v_row.encoding_time, v_row.error_message);
             if v_row.status is not null then
-                perform vq.require_quality_status('status', v_row.status);
+                perform vq._require_quality_status('status', v_row.status);
             end if;
             v_rows := v_rows || v_row;
         end loop;
@@ -140,9 +140,6 @@ begin
     return v_changed;
 end
 $$;
-alter function vq.update_qualities_metadata(jsonb) owner to vq_owner;
-revoke all on function vq.update_qualities_metadata(jsonb) from public;
-grant execute on function vq.update_qualities_metadata(jsonb) to vq_worker;
-comment on function vq.update_qualities_metadata(jsonb) is
+comment on function vq.update_qualities_metadata is
 'Changes the metadata of many qualities in one transaction, all or nothing, and returns how many of them exist (a quality_id that does not exist is skipped, as update_quality_metadata returns false). p_updates is a JSON array of objects whose keys are update_quality_metadata''s arguments without p_ (quality_id required; the others optional, null or absent meaning unchanged). Same rules as update_quality_metadata for each element; rows are locked in id order, so overlapping batches do not deadlock.
-Errors: 22004 p_updates is null; 22023 p_updates is not an array of objects; with the message prefixed by p_updates[N] (1-based): 22004 quality_id missing or null; 22023 an unknown key, a quality_id given twice, a blank url, a status that is not pending/processing/ready/failed, or a status change that is not allowed; 22P02 a value of the wrong type (quality_id not a UUID, text for a number); 22001 a text over its limit (url 2048, error_message 10000, others 64); 22003 a number out of range.';
+Errors: 22004 p_updates is null; 22023 p_updates is not an array of objects; with the message prefixed by p_updates[N] (1-based): 22004 quality_id missing or null; 22023 an unknown key, a quality_id given twice, a blank url, a status that is not pending/processing/ready/failed, or a status change that is not allowed; 22P02 a value of the wrong type (quality_id not a UUID, text for a number); 22001 a text longer than its limit; 22003 a number out of its range (limits: vq._limit).';

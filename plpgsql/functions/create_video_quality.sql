@@ -35,21 +35,21 @@ as $$
 declare
     v_quality vq.video_qualities;
 begin
-    perform vq.require_not_null('p_video_id', p_video_id);
-    perform vq.require_text('p_quality', p_quality, 64, true);
+    perform vq._require_not_null('p_video_id', p_video_id);
+    perform vq._require_text('p_quality', p_quality, true);
     if not exists (select 1 from vq.quality_levels where label = p_quality) then
         raise exception 'p_quality = % is not a known quality level (see vq.quality_levels)',
             quote_literal(p_quality)
             using errcode = 'invalid_parameter_value';              -- 22023
     end if;
-    perform vq.require_text('p_url', p_url, 2048, true);
-    perform vq.require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
+    perform vq._require_text('p_url', p_url, true);
+    perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
         p_aspect_ratio, p_frame_count, p_encoding_time, null);
-    perform vq.require_not_null('p_is_default', p_is_default);
-    perform vq.require_not_null('p_status', p_status);
-    perform vq.require_quality_status('p_status', p_status);
+    perform vq._require_not_null('p_is_default', p_is_default);
+    perform vq._require_not_null('p_status', p_status);
+    perform vq._require_quality_status('p_status', p_status);
     if p_is_default and p_status <> 'ready' then
         raise exception 'p_is_default is true but p_status = %: the default quality must be ready',
             quote_literal(p_status)
@@ -66,7 +66,7 @@ begin
     if p_is_default then
         -- the rows this call changes (the current default, and this quality if it
         -- exists), locked in id order as every other writer does, so that a batch
-        -- over the same rows cannot deadlock with it (migration 0021)
+        -- over the same rows cannot deadlock with it
         perform 1 from vq.video_qualities
          where video_id = p_video_id and (is_default or quality = p_quality)
          order by id
@@ -106,17 +106,6 @@ begin
     return v_quality;
 end
 $$;
-alter function vq.create_video_quality(uuid, text, text, bigint, integer, integer, integer, text,
-    text, double precision, double precision, text, text, text, integer, integer, integer, text,
-    bigint, double precision, boolean, text, timestamptz) owner to vq_owner;
-revoke all on function vq.create_video_quality(uuid, text, text, bigint, integer, integer, integer,
-    text, text, double precision, double precision, text, text, text, integer, integer, integer,
-    text, bigint, double precision, boolean, text, timestamptz) from public;
-grant execute on function vq.create_video_quality(uuid, text, text, bigint, integer, integer,
-    integer, text, text, double precision, double precision, text, text, text, integer, integer,
-    integer, text, bigint, double precision, boolean, text, timestamptz) to vq_worker;
-comment on function vq.create_video_quality(uuid, text, text, bigint, integer, integer, integer,
-    text, text, double precision, double precision, text, text, text, integer, integer, integer,
-    text, bigint, double precision, boolean, text, timestamptz) is
+comment on function vq.create_video_quality is
 'Creates the quality p_quality of the video p_video_id and returns its row; when that quality exists, restarts it (same id) with this call''s values, so a repeated call is safe. With p_is_default the quality becomes the only default of its video.
-Errors: 22004 p_video_id, p_quality, p_url, p_is_default or p_status is null; 22023 p_quality is not in vq.quality_levels, p_status is not pending/processing/ready/failed, p_is_default with a status other than ready, or a restart whose status change is not allowed; 22001 a text over its limit (url 2048, others 64); 22003 a number out of range (sizes, rates, dimensions, durations negative or absurd; fps <= 0); P0002 p_video_id does not exist.';
+Errors: 22004 p_video_id, p_quality, p_url, p_is_default or p_status is null; 22023 p_quality is not in vq.quality_levels, p_status is not pending/processing/ready/failed, p_is_default with a status other than ready, or a restart whose status change is not allowed; 22001 a text longer than its limit; 22003 a number out of its range (limits: vq._limit); P0002 p_video_id does not exist.';

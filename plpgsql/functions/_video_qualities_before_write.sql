@@ -5,9 +5,9 @@
 --   * entering 'processing' starts the clock, entering 'ready' or 'failed' stops it;
 --   * going back to 'pending' (failed -> pending: queued again) clears both clocks,
 --     as a restart by create_video_quality does: a pending quality has not started
---     and has not completed (migration 0020);
+--     and has not completed;
 --   * a default that leaves 'ready' stops being the default in the same statement.
-create or replace function vq.video_qualities_before_write()
+create or replace function vq._video_qualities_before_write()
 returns trigger
 language plpgsql
 set search_path = pg_catalog, pg_temp
@@ -52,7 +52,5 @@ begin
     return new;
 end
 $$;
-alter function vq.video_qualities_before_write() owner to vq_owner;
-revoke all on function vq.video_qualities_before_write() from public;
-comment on function vq.video_qualities_before_write() is
+comment on function vq._video_qualities_before_write is
 'Trigger of vq.video_qualities. Raises 22023 for a status change not listed in vq.quality_status_transitions; keeps processing_started_at/processing_completed_at and is_default consistent with the status (processing: started, not completed; ready/failed: completed; back to pending: neither).';

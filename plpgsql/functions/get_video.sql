@@ -7,13 +7,10 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    perform vq.require_not_null('p_video_id', p_video_id);
+    perform vq._require_not_null('p_video_id', p_video_id);
     return query select * from vq.videos where id = p_video_id;
 end
 $$;
-alter function vq.get_video(uuid) owner to vq_owner;
-revoke all on function vq.get_video(uuid) from public;
-grant execute on function vq.get_video(uuid) to vq_worker, vq_reader;
-comment on function vq.get_video(uuid) is
+comment on function vq.get_video is
 'Returns the video p_video_id: one row, or no row when there is no such video.
 Errors: 22004 p_video_id is null; 22P02 p_video_id is not a UUID (raised by the cast of the argument).';

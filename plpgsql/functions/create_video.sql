@@ -19,11 +19,11 @@ as $$
 declare
     v_video vq.videos;
 begin
-    perform vq.require_text('p_title', p_title, 500, true);
-    perform vq.require_text('p_description', p_description, 10000);
-    perform vq.require_text('p_url', p_url, 2048);
-    perform vq.require_text('p_thumbnail_url', p_thumbnail_url, 2048);
-    perform vq.require_range('p_duration', p_duration, 0, 1000000);
+    perform vq._require_text('p_title', p_title, true);
+    perform vq._require_text('p_description', p_description);
+    perform vq._require_text('p_url', p_url);
+    perform vq._require_text('p_thumbnail_url', p_thumbnail_url);
+    perform vq._require_range('p_duration', p_duration);
 
     insert into vq.videos (id, title, description, url, thumbnail_url, duration, user_id)
     values (coalesce(p_id, gen_random_uuid()), p_title, p_description, p_url, p_thumbnail_url,
@@ -45,9 +45,6 @@ begin
     return v_video;
 end
 $$;
-alter function vq.create_video(text, text, text, text, integer, uuid, uuid) owner to vq_owner;
-revoke all on function vq.create_video(text, text, text, text, integer, uuid, uuid) from public;
-grant execute on function vq.create_video(text, text, text, text, integer, uuid, uuid) to vq_worker;
-comment on function vq.create_video(text, text, text, text, integer, uuid, uuid) is
+comment on function vq.create_video is
 'Creates a video in status draft and returns its row. With p_id the new video gets that id, and repeating the same call returns the video it created (safe to retry).
-Errors: 22004 p_title is null; 22023 p_title is blank; 22001 p_title over 500, p_description over 10000, p_url or p_thumbnail_url over 2048 characters; 22003 p_duration outside [0, 1000000] seconds; 23505 p_id already names a video with other values.';
+Errors: 22004 p_title is null; 22023 p_title is blank; 22001 p_title, p_description, p_url or p_thumbnail_url longer than its limit; 22003 p_duration out of its range (limits: vq._limit, docs/sql-api.md#limits); 23505 p_id already names a video with other values.';

@@ -8,7 +8,7 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    perform vq.require_not_null('p_video_id', p_video_id);
+    perform vq._require_not_null('p_video_id', p_video_id);
     return query
         select q.*
           from vq.video_qualities q
@@ -17,9 +17,6 @@ begin
          order by l.rank;
 end
 $$;
-alter function vq.list_qualities_ordered(uuid) owner to vq_owner;
-revoke all on function vq.list_qualities_ordered(uuid) from public;
-grant execute on function vq.list_qualities_ordered(uuid) to vq_worker, vq_reader;
-comment on function vq.list_qualities_ordered(uuid) is
+comment on function vq.list_qualities_ordered is
 'Returns every quality of the video p_video_id, highest first: 2160p, 1440p, 1080p, 720p, 480p, 360p, 240p, 144p, original (the order of vq.quality_levels.rank). No row when the video has none or does not exist.
 Errors: 22004 p_video_id is null; 22P02 p_video_id is not a UUID.';

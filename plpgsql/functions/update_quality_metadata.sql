@@ -30,16 +30,16 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    perform vq.require_not_null('p_quality_id', p_quality_id);
-    perform vq.require_text('p_url', p_url, 2048);
+    perform vq._require_not_null('p_quality_id', p_quality_id);
+    perform vq._require_text('p_url', p_url);
     if btrim(p_url) = '' then
         raise exception 'p_url must not be empty' using errcode = 'invalid_parameter_value';
     end if;
-    perform vq.require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
+    perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
         p_aspect_ratio, p_frame_count, p_encoding_time, p_error_message);
-    perform vq.require_quality_status('p_status', p_status);
+    perform vq._require_quality_status('p_status', p_status);
 
     update vq.video_qualities set
         url = coalesce(p_url, url),
@@ -66,17 +66,6 @@ begin
     return found;
 end
 $$;
-alter function vq.update_quality_metadata(uuid, text, bigint, integer, integer, integer, text,
-    text, double precision, double precision, text, text, text, integer, integer, integer, text,
-    bigint, double precision, text, text) owner to vq_owner;
-revoke all on function vq.update_quality_metadata(uuid, text, bigint, integer, integer, integer,
-    text, text, double precision, double precision, text, text, text, integer, integer, integer,
-    text, bigint, double precision, text, text) from public;
-grant execute on function vq.update_quality_metadata(uuid, text, bigint, integer, integer,
-    integer, text, text, double precision, double precision, text, text, text, integer, integer,
-    integer, text, bigint, double precision, text, text) to vq_worker;
-comment on function vq.update_quality_metadata(uuid, text, bigint, integer, integer, integer,
-    text, text, double precision, double precision, text, text, text, integer, integer, integer,
-    text, bigint, double precision, text, text) is
+comment on function vq.update_quality_metadata is
 'Changes only the given (non-null) fields of the quality p_quality_id; true when it exists, false when it does not. A p_status follows the transition rules; reaching ready or failed sets processing_completed_at; a default that leaves ready stops being the default.
-Errors: 22004 p_quality_id is null; 22023 p_url is blank, p_status is not pending/processing/ready/failed, or the status change is not allowed; 22001 a text over its limit (url 2048, error_message 10000, others 64); 22003 a number out of range (sizes, rates, dimensions, durations negative or absurd; fps <= 0).';
+Errors: 22004 p_quality_id is null; 22023 p_url is blank, p_status is not pending/processing/ready/failed, or the status change is not allowed; 22001 a text longer than its limit; 22003 a number out of its range (limits: vq._limit).';

@@ -1,5 +1,5 @@
 -- Internal: a quality status argument must be one of vq.quality_statuses.
-create or replace function vq.require_quality_status(p_argument text, p_status text)
+create or replace function vq._require_quality_status(p_argument text, p_status text)
 returns void
 language plpgsql
 stable
@@ -14,7 +14,5 @@ begin
     end if;
 end
 $$;
-alter function vq.require_quality_status(text, text) owner to vq_owner;
-revoke all on function vq.require_quality_status(text, text) from public;
-comment on function vq.require_quality_status(text, text) is
+comment on function vq._require_quality_status is
 'Internal. Raises 22023 when p_status is not null and not a known quality status.';

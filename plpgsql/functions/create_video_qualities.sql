@@ -4,7 +4,7 @@
 -- follows the same rules (including the restart of an existing quality), and
 -- one invalid element fails the whole call.
 --
--- Set-based (migration 0040): a ladder that passes every check is written with
+-- Set-based: a ladder that passes every check is written with
 -- one INSERT ... ON CONFLICT, instead of one create_video_quality call (one
 -- statement start-up, one set of checks, one lock of the video) per element,
 -- which was most of the call's time (docs/benchmarks.md). Every check of an
@@ -40,8 +40,8 @@ declare
     v_state    text;
     v_message  text;
 begin
-    perform vq.require_not_null('p_video_id', p_video_id);
-    perform vq.require_not_null('p_qualities', p_qualities);
+    perform vq._require_not_null('p_video_id', p_video_id);
+    perform vq._require_not_null('p_qualities', p_qualities);
     if jsonb_typeof(p_qualities) <> 'array' then
         raise exception 'p_qualities must be a JSON array of objects, not a JSON %',
             jsonb_typeof(p_qualities)
@@ -51,7 +51,7 @@ begin
     -- Lock the video, then every row this call may change -- the qualities it
     -- restarts and the current default -- in id order, as every other writer does:
     -- in the order of p_qualities a batch over the same rows could deadlock with
-    -- it (migration 0021). Elements that are not objects lock nothing here and
+    -- it. Elements that are not objects lock nothing here and
     -- fail in the checks.
     perform 1 from vq.videos where id = p_video_id for no key update;
     if found then
@@ -71,9 +71,9 @@ begin
             select coalesce(bool_and(
                        jsonb_typeof(e.value) = 'object'
                        and e.value - c_keys = '{}'::jsonb
-                       and btrim(r.quality) <> '' and length(r.quality) <= 64
+                       and btrim(r.quality) <> '' and length(r.quality)::numeric <@ vq._limit('p_quality')
                        and l.label is not null
-                       and btrim(r.url) <> '' and length(r.url) <= 2048
+                       and btrim(r.url) <> '' and length(r.url)::numeric <@ vq._limit('p_url')
                        and s.status is not null
                        and (not coalesce(r.is_default, false) or s.status = 'ready')
                        is true), true)
@@ -89,7 +89,7 @@ begin
               left join vq.quality_statuses s on s.status = coalesce(r.status, 'pending');
             if v_valid then
                 -- the metadata limits: raises (and so falls back) when one is exceeded
-                perform vq.require_quality_metadata(r.url, r.file_size, r.bitrate,
+                perform vq._require_quality_metadata(r.url, r.file_size, r.bitrate,
                     r.resolution_width, r.resolution_height, r.codec, r.container,
                     r.duration, r.fps, r.pixel_format, r.color_space, r.audio_codec,
                     r.audio_bitrate, r.audio_channels, r.audio_sample_rate, r.aspect_ratio,
@@ -195,9 +195,6 @@ begin
          order by l.rank;
 end
 $$;
-alter function vq.create_video_qualities(uuid, jsonb) owner to vq_owner;
-revoke all on function vq.create_video_qualities(uuid, jsonb) from public;
-grant execute on function vq.create_video_qualities(uuid, jsonb) to vq_worker;
-comment on function vq.create_video_qualities(uuid, jsonb) is
+comment on function vq.create_video_qualities is
 'Creates (or restarts) every quality of p_qualities for the video p_video_id in one transaction and returns their rows in ladder order. p_qualities is a JSON array of objects whose keys are create_video_quality''s arguments without p_ (quality and url required; status defaults to pending). All or nothing. A quality given twice is written as the later element says.
 Errors: 22004 p_video_id or p_qualities is null; 22023 p_qualities is not an array of objects or has an unknown key; P0002 p_video_id does not exist; 22P02 a value of the wrong type; and every error of create_video_quality, with the message prefixed by p_qualities[N] (1-based).';

@@ -9,13 +9,13 @@ as $$
 declare
     v_changed integer;
 begin
-    perform vq.require_not_null('p_quality_ids', p_quality_ids);
+    perform vq._require_not_null('p_quality_ids', p_quality_ids);
     if array_position(p_quality_ids, null) is not null then
         raise exception 'p_quality_ids contains a null at position %', array_position(p_quality_ids, null)
             using errcode = 'null_value_not_allowed';               -- 22004
     end if;
-    perform vq.require_not_null('p_status', p_status);
-    perform vq.require_quality_status('p_status', p_status);
+    perform vq._require_not_null('p_status', p_status);
+    perform vq._require_quality_status('p_status', p_status);
 
     -- lock the rows in id order, so that two overlapping batches cannot deadlock
     perform 1 from vq.video_qualities where id = any (p_quality_ids) order by id for no key update;
@@ -24,9 +24,6 @@ begin
     return v_changed;
 end
 $$;
-alter function vq.update_qualities_status(uuid[], text) owner to vq_owner;
-revoke all on function vq.update_qualities_status(uuid[], text) from public;
-grant execute on function vq.update_qualities_status(uuid[], text) to vq_worker;
-comment on function vq.update_qualities_status(uuid[], text) is
+comment on function vq.update_qualities_status is
 'Sets the status of every quality in p_quality_ids, all or nothing; returns how many exist (ids that do not exist are skipped). Same rules as update_quality_status.
 Errors: 22004 p_quality_ids or p_status is null, or p_quality_ids contains a null; 22023 p_status is not pending/processing/ready/failed, or one of the changes is not allowed.';

@@ -1,5 +1,5 @@
 -- Internal: a required argument of the API must not be null.
-create or replace function vq.require_not_null(p_argument text, p_value anyelement)
+create or replace function vq._require_not_null(p_argument text, p_value anyelement)
 returns void
 language plpgsql
 immutable
@@ -12,7 +12,5 @@ begin
     end if;
 end
 $$;
-alter function vq.require_not_null(text, anyelement) owner to vq_owner;
-revoke all on function vq.require_not_null(text, anyelement) from public;
-comment on function vq.require_not_null(text, anyelement) is
+comment on function vq._require_not_null is
 'Internal. Raises 22004 when p_value is null.';

@@ -6,8 +6,8 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    perform vq.require_not_null('p_video_id', p_video_id);
-    perform vq.require_text('p_status', p_status, 64, true);
+    perform vq._require_not_null('p_video_id', p_video_id);
+    perform vq._require_text('p_status', p_status, true);
     if not exists (select 1 from vq.video_statuses where status = p_status) then
         raise exception 'p_status = % is not a video status (draft, published, processing)',
             quote_literal(p_status)
@@ -18,9 +18,6 @@ begin
     return found;
 end
 $$;
-alter function vq.update_video_status(uuid, text) owner to vq_owner;
-revoke all on function vq.update_video_status(uuid, text) from public;
-grant execute on function vq.update_video_status(uuid, text) to vq_worker;
-comment on function vq.update_video_status(uuid, text) is
+comment on function vq.update_video_status is
 'Sets the status of the video p_video_id; true when it exists, false when it does not. Setting the status it already has is allowed.
 Errors: 22004 p_video_id or p_status is null; 22023 p_status is not draft, published or processing; 22P02 p_video_id is not a UUID.';

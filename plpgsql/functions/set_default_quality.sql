@@ -11,14 +11,14 @@ as $$
 declare
     v_quality vq.video_qualities;
 begin
-    perform vq.require_not_null('p_video_id', p_video_id);
-    perform vq.require_not_null('p_quality_id', p_quality_id);
+    perform vq._require_not_null('p_video_id', p_video_id);
+    perform vq._require_not_null('p_quality_id', p_quality_id);
 
     -- always the video row first, then quality rows in id order: the order of
     -- create_video_quality and of the batch functions (update_qualities_status,
     -- update_qualities_metadata), so that none of them can deadlock with another.
     -- The rows are the new default and the current one, which the update below
-    -- clears (migration 0021: the new default used to be locked first).
+    -- clears.
     perform 1 from vq.videos where id = p_video_id for no key update;
     if not found then
         return false;
@@ -49,9 +49,6 @@ begin
     return true;
 end
 $$;
-alter function vq.set_default_quality(uuid, uuid) owner to vq_owner;
-revoke all on function vq.set_default_quality(uuid, uuid) from public;
-grant execute on function vq.set_default_quality(uuid, uuid) to vq_worker;
-comment on function vq.set_default_quality(uuid, uuid) is
+comment on function vq.set_default_quality is
 'Makes the quality p_quality_id the only default of the video p_video_id, atomically and safely under concurrent calls (the last to commit wins); true when done (also when it already was the default), false when the video or the quality does not exist.
 Errors: 22004 p_video_id or p_quality_id is null; 22023 the quality belongs to another video, or its status is not ready; 22P02 an argument is not a UUID.';

@@ -1,0 +1,118 @@
+-- The catalog's tables, the roles that own and use them, and the reference data
+-- (quality levels, statuses, allowed status changes): the current shape of
+-- everything but the functions (plpgsql/functions/) and the triggers
+-- (plpgsql/triggers.sql).
+--
+-- Roles are cluster-wide while a database is migrated alone, so roles are
+-- created only when missing, and a concurrent creation by another database's
+-- migration is tolerated.
+
+do $$
+declare
+    v_role text;
+begin
+    foreach v_role in array array['vq_owner', 'vq_worker', 'vq_reader'] loop
+        if not exists (select 1 from pg_catalog.pg_roles where rolname = v_role) then
+            begin
+                execute format('create role %I nologin', v_role);
+            exception when duplicate_object or unique_violation then
+                null;  -- created meanwhile by a migration in another database
+            end;
+        end if;
+    end loop;
+end
+$$;
+
+-- Ownership and privileges of everything in vq (the schema, its tables and
+-- functions) are not granted here but by one rule: vq._apply_privileges.
+create schema vq authorization vq_owner;
+
+-- Reference data. The order of qualities is defined here and only here: rank
+-- ascending is the order of list_qualities_ordered. Ranks leave gaps so that a
+-- new level (4320p, say) is one insert in a migration.
+create table vq.quality_levels (
+    label  text primary key,
+    rank   integer not null unique,
+    height integer check (height > 0)   -- null for 'original'
+);
+insert into vq.quality_levels (label, rank, height) values
+    ('2160p', 10, 2160), ('1440p', 20, 1440), ('1080p', 30, 1080), ('720p', 40, 720),
+    ('480p', 50, 480), ('360p', 60, 360), ('240p', 70, 240), ('144p', 80, 144),
+    ('original', 1000, null);
+
+create table vq.video_statuses (status text primary key);
+insert into vq.video_statuses values ('draft'), ('published'), ('processing');
+
+create table vq.quality_statuses (status text primary key);
+insert into vq.quality_statuses values ('pending'), ('processing'), ('ready'), ('failed');
+
+-- Allowed changes of a quality's status; a change to the same status is always
+-- allowed (a no-op) and not listed.
+create table vq.quality_status_transitions (
+    from_status text not null references vq.quality_statuses,
+    to_status   text not null references vq.quality_statuses,
+    primary key (from_status, to_status),
+    check (from_status <> to_status)
+);
+insert into vq.quality_status_transitions (from_status, to_status) values
+    ('pending', 'processing'), ('pending', 'failed'),
+    ('processing', 'ready'), ('processing', 'failed'),
+    ('failed', 'pending'), ('failed', 'processing'),
+    ('ready', 'processing');
+
+create table vq.videos (
+    id            uuid primary key default gen_random_uuid(),
+    title         text not null check (btrim(title) <> ''),
+    description   text,
+    url           text,
+    thumbnail_url text,
+    duration      integer check (duration >= 0),           -- seconds
+    user_id       uuid,
+    views         bigint not null default 0 check (views >= 0),
+    likes         bigint not null default 0 check (likes >= 0),
+    status        text not null default 'draft' references vq.video_statuses,
+    created_at    timestamptz not null default now(),
+    updated_at    timestamptz not null default now()
+);
+create index videos_user_id_idx on vq.videos (user_id);
+
+create table vq.video_qualities (
+    id                      uuid primary key default gen_random_uuid(),
+    video_id                uuid not null references vq.videos on delete cascade,
+    quality                 text not null references vq.quality_levels,
+    url                     text not null,
+    file_size               bigint check (file_size >= 0),          -- bytes
+    bitrate                 integer check (bitrate >= 0),           -- kbps
+    resolution_width        integer check (resolution_width > 0),
+    resolution_height       integer check (resolution_height > 0),
+    codec                   text,
+    container               text,
+    duration                double precision check (duration >= 0), -- seconds
+    fps                     double precision check (fps > 0),
+    pixel_format            text,
+    color_space             text,
+    audio_codec             text,
+    audio_bitrate           integer check (audio_bitrate >= 0),     -- kbps
+    audio_channels          integer check (audio_channels >= 0),
+    audio_sample_rate       integer check (audio_sample_rate >= 0), -- Hz
+    aspect_ratio            text,
+    frame_count             bigint check (frame_count >= 0),
+    encoding_time           double precision check (encoding_time >= 0), -- seconds
+    is_default              boolean not null default false,
+    status                  text not null default 'pending' references vq.quality_statuses,
+    error_message           text,
+    processing_started_at   timestamptz,
+    processing_completed_at timestamptz,
+    created_at              timestamptz not null default now(),
+    updated_at              timestamptz not null default now(),
+    unique (video_id, quality),
+    -- the default quality is always a ready one
+    constraint video_qualities_default_is_ready check (not is_default or status = 'ready'),
+    constraint video_qualities_completed_after_started
+        check (processing_completed_at >= processing_started_at)
+);
+-- At most one default per video, whatever the caller does: the backstop behind
+-- set_default_quality's lock on the video row.
+create unique index video_qualities_one_default_idx
+    on vq.video_qualities (video_id) where is_default;
+
