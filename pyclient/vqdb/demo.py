@@ -44,7 +44,7 @@ class Progress:
     def __init__(self, total: int, stream: TextIO = sys.stderr, width: int = 40) -> None:
         self.total, self.stream, self.width = total, stream, width
         self.done = 0
-        self._lock = threading.Lock()
+        self._mutex = threading.Lock()
         self._start = time.monotonic()
         self._drawn_at = 0.0
         self._live = stream.isatty()
@@ -52,7 +52,7 @@ class Progress:
             self._draw()
 
     def advance(self, n: int = 1) -> None:
-        with self._lock:
+        with self._mutex:
             self.done += n
             now = time.monotonic()
             if self._live and (now - self._drawn_at >= 0.1 or self.done >= self.total):

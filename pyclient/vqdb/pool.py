@@ -1,15 +1,19 @@
 """A connection pool that waits, drops broken connections and counts.
 
-psycopg2's ThreadedConnectionPool does the bookkeeping; this wrapper adds what
-a worker fleet needs from it:
+Built on psycopg2's public API only (``psycopg2.connect``): psycopg2's own
+ThreadedConnectionPool raises at once when it is exhausted, closes every
+returned connection beyond ``minconn``, and offers no figures, so this pool keeps
+its own list of idle connections. What a worker fleet needs from it:
 
 * a caller that finds all ``maxconn`` connections busy waits on a condition
-  variable up to ``acquire_timeout`` seconds, then gets PoolTimeout (psycopg2
-  alone raises PoolError at once);
+  variable up to ``acquire_timeout`` seconds, then gets PoolTimeout;
+* up to ``keep_idle`` (default ``maxconn``) returned connections stay open;
 * a connection that failed, was closed, or whose server said goodbye while it
   sat idle is closed and dropped (``putconn(close=True)``), never handed out
   again;
-* ``stats()`` reports the figures an operator watches.
+* ``stats()`` reports the figures an operator watches;
+* ``as_threaded_pool()``: the same pool as a psycopg2 ThreadedConnectionPool,
+  for code written against that interface.
 
 Connections are in autocommit: every API function is one statement and one
 transaction, so a call is one round trip (no BEGIN/COMMIT around it).
@@ -26,11 +30,12 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg2
 import psycopg2.extensions
 import psycopg2.extras
-from psycopg2.pool import PoolError, ThreadedConnectionPool
+from psycopg2.pool import ThreadedConnectionPool
 
 from vqdb.dsn import resolve_dsn
 from vqdb.errors import PoolTimeout, Unavailable, from_psycopg2, is_connection_lost
@@ -82,7 +87,7 @@ def server_hung_up(conn: Connection) -> bool:
 
 
 class Pool:
-    """A ThreadedConnectionPool (``raw``) with waiting, health checks and stats."""
+    """Connections to one server, handed out first come first served, checked, counted."""
 
     def __init__(
         self,
@@ -98,20 +103,10 @@ class Pool:
         self.dsn = resolve_dsn(dsn)
         self.maxconn = maxconn
         self.acquire_timeout = acquire_timeout
-        try:
-            self.raw = ThreadedConnectionPool(minconn, maxconn, self.dsn)
-        except psycopg2.Error as exc:
-            raise from_psycopg2(exc) from exc
-        # psycopg2 keeps only `minconn` idle connections and closes every other
-        # one it gets back: with the seed's min 1 / max 10, nine of ten calls
-        # under load would pay a new connection. Keep up to `keep_idle` (default
-        # maxconn) open; it is the attribute _putconn compares against.
-        self.raw.minconn = maxconn if keep_idle is None else max(minconn, keep_idle)
-        # One lock for this pool's figures and psycopg2's list of connections: the
-        # pool's own, so that a checkout or a give-back takes one lock, not two
-        # (psycopg2's methods take it themselves: never call them holding it).
-        self._lock: threading.Lock = self.raw._lock  # type: ignore[attr-defined]
-        self._cond = threading.Condition(self._lock)
+        self.keep_idle = maxconn if keep_idle is None else max(minconn, keep_idle)
+        # One lock for the figures, the idle list and the line of waiters.
+        self._mutex = threading.Lock()
+        self._cond = threading.Condition(self._mutex)
         # Callers waiting for a slot, oldest first, each with its own condition on
         # the pool's lock: a slot goes to the oldest, never to a caller that just
         # arrived (with one shared condition a woken waiter could lose the slot to a
@@ -128,12 +123,25 @@ class Pool:
         self._retries = 0
         self._closed = False
         self._out: set[int] = set()  # ids of the connections handed out now
+        self._threaded: ThreadedPoolView | None = None
+        self._idle: list[Connection] = []  # most recently returned last: reused first
+        try:
+            self._idle.extend(self._connect() for _ in range(minconn))
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self) -> Connection:
+        try:
+            return psycopg2.connect(self.dsn)
+        except psycopg2.Error as exc:
+            raise from_psycopg2(exc) from exc
 
     # -- handing out and taking back ------------------------------------
 
     def getconn(self, timeout: float | None = None) -> Connection:
         """A healthy autocommit connection; waits up to ``timeout`` (default acquire_timeout)."""
-        with self._lock:
+        with self._mutex:
             if not self._queue and self._in_use < self.maxconn and not self._closed:
                 # Nobody waits and a slot is free: take it at once, which is what the
                 # queue below would do for this caller, without building its waiter
@@ -142,14 +150,8 @@ class Pool:
                 self._acquisitions += 1
             else:
                 self._wait_for_slot(self.acquire_timeout if timeout is None else timeout)
-            # an idle connection, taken under the lock we hold (psycopg2's getconn
-            # would take it again); opening a new one is left to _checkout, unlocked
-            idle: Connection | None = None
-            if self.raw._pool:  # type: ignore[attr-defined]
-                try:
-                    idle = self.raw._getconn()  # type: ignore[attr-defined]
-                except PoolError:  # psycopg2's pool was closed: _checkout reports it
-                    pass
+            # an idle connection, or None: _checkout opens a new one, unlocked
+            idle = self._idle.pop() if self._idle else None
         try:
             conn = self._checkout(idle)
         except BaseException:
@@ -163,7 +165,7 @@ class Pool:
         start = time.monotonic()
         deadline = start + timeout
         self._waiting += 1
-        me = threading.Condition(self._lock)
+        me = threading.Condition(self._mutex)
         self._queue.append(me)
         try:
             while (
@@ -195,10 +197,12 @@ class Pool:
         # one by one until a good one or a new one comes out.
         for _ in range(self.maxconn + 1):
             if conn is None:
-                try:
-                    conn = self.raw.getconn()
-                except psycopg2.Error as exc:  # a new connection could not be opened
-                    raise from_psycopg2(exc) from exc
+                with self._mutex:
+                    if self._closed:
+                        raise Unavailable(None, "the connection pool is closed")
+                    conn = self._idle.pop() if self._idle else None
+                if conn is None:
+                    conn = self._connect()
             if conn.closed or server_hung_up(conn):
                 self._discard(conn)
                 conn = None
@@ -236,15 +240,14 @@ class Pool:
         if not healthy:
             self._release_slot()
             return
-        with self._lock:
-            # psycopg2's putconn without its lock (we hold it): reset by _reset, the
-            # connection only goes back on the list (or is closed beyond keep_idle)
-            try:
-                self.raw._putconn(conn)  # type: ignore[attr-defined]
-            except PoolError:  # closed meanwhile
-                conn.close()
+        with self._mutex:
+            keep = not self._closed and len(self._idle) < self.keep_idle
+            if keep:
+                self._idle.append(conn)
             self._in_use -= 1
             self._wake_next()
+        if not keep:
+            conn.close()
 
     def _reset(self, conn: Connection) -> bool:
         """Bring a returned connection back to idle autocommit; False when it cannot be."""
@@ -263,10 +266,7 @@ class Pool:
     def _discard(self, conn: Connection) -> None:
         with self._cond:
             self._discarded += 1
-        try:
-            self.raw.putconn(conn, close=True)
-        except PoolError:
-            pass  # the pool was closed meanwhile: the connection went with it
+        conn.close()
 
     def _release_slot(self) -> None:
         with self._cond:
@@ -299,7 +299,7 @@ class Pool:
 
     def stats(self) -> PoolStats:
         with self._cond:
-            idle = len(self.raw._pool)  # type: ignore[attr-defined]  # no public accessor
+            idle = len(self._idle)
             return PoolStats(
                 size=self._in_use + idle,
                 in_use=self._in_use,
@@ -323,7 +323,49 @@ class Pool:
             if self._closed:
                 return
             self._closed = True
-            self._out.clear()  # closeall() below closes them; giving them back is a no-op
+            self._out.clear()  # giving one back after this closes it
             for waiter in self._queue:
                 waiter.notify()
-        self.raw.closeall()
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+    def as_threaded_pool(self) -> ThreadedConnectionPool:
+        """This pool behind psycopg2's ThreadedConnectionPool interface (one per pool)."""
+        if self._threaded is None:
+            self._threaded = ThreadedPoolView(self)
+        return self._threaded
+
+
+class ThreadedPoolView(ThreadedConnectionPool):
+    """A psycopg2 ThreadedConnectionPool whose connections are those of a vqdb Pool.
+
+    getconn waits and checks health as Pool.getconn does, putconn gives back (or,
+    with close=True, drops) through Pool.putconn, so every connection is counted
+    in the Pool's figures. Connections come out in autocommit, as the Pool's do.
+    """
+
+    def __init__(self, pool: Pool) -> None:
+        # minconn 0: psycopg2 opens nothing of its own
+        super().__init__(0, pool.maxconn, pool.dsn)
+        self.pool = pool
+        self._by_key: dict[Any, Connection] = {}
+
+    def getconn(self, key: Any = None) -> Connection:
+        if key is not None and key in self._by_key:
+            return self._by_key[key]
+        conn = self.pool.getconn()
+        if key is not None:
+            self._by_key[key] = conn
+        return conn
+
+    def putconn(self, conn: Connection | None = None, key: Any = None, close: bool = False) -> None:
+        if conn is None:
+            conn = self._by_key[key]
+        for k in [k for k, c in self._by_key.items() if c is conn]:
+            del self._by_key[k]
+        self.pool.putconn(conn, broken=close)
+
+    def closeall(self) -> None:
+        self.pool.close()
+        self.closed = True

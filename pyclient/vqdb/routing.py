@@ -119,7 +119,7 @@ class ReplicaRouter:
             pool = Pool(standby_dsn(dsn), minconn=0, maxconn=maxconn,
                         acquire_timeout=acquire_timeout)
             self.replicas.append(_Replica(name, pool))
-        self._lock = threading.Lock()
+        self._mutex = threading.Lock()
         self._next = 0
         self._reads: dict[str, int] = {PRIMARY: 0, **{r.name: 0 for r in self.replicas}}
         self._fallbacks = 0
@@ -129,7 +129,7 @@ class ReplicaRouter:
         """The pool for a call: a usable replica for a read (in turn), else the primary."""
         if not read or self.read_your_writes:
             return self.primary
-        with self._lock:
+        with self._mutex:
             now = self.clock()
             count = len(self.replicas)
             for step in range(count):
@@ -148,7 +148,7 @@ class ReplicaRouter:
         repeated on the returned pool, the primary's; None for any other pool."""
         for replica in self.replicas:
             if replica.pool is pool:
-                with self._lock:
+                with self._mutex:
                     replica.down_until = self.clock() + self.cooldown
                     self._replica_errors += 1
                     self._fallbacks += 1
@@ -160,7 +160,7 @@ class ReplicaRouter:
         return None
 
     def stats(self, primary: PoolStats) -> CatalogStats:
-        with self._lock:
+        with self._mutex:
             now = self.clock()
             return CatalogStats(
                 **dataclasses.asdict(primary),

@@ -32,7 +32,7 @@ class DatabaseService:
 
     _catalog: ClassVar[Catalog | None] = None
     _config: ClassVar[dict[str, Any]] = {}
-    _lock: ClassVar[threading.Lock] = threading.Lock()
+    _mutex: ClassVar[threading.Lock] = threading.Lock()
 
     # -- configuration and connections ----------------------------------------
 
@@ -42,7 +42,7 @@ class DatabaseService:
 
         Closes the current pool; the next call opens one with the new settings.
         """
-        with cls._lock:
+        with cls._mutex:
             old, cls._catalog = cls._catalog, None
             cls._config = {"dsn": dsn, **catalog_kwargs}
         if old is not None:
@@ -51,7 +51,7 @@ class DatabaseService:
     @classmethod
     def catalog(cls) -> Catalog:
         """The shared Catalog, created on first use."""
-        with cls._lock:
+        with cls._mutex:
             if cls._catalog is None:
                 cls._catalog = Catalog(**cls._config)
             return cls._catalog
@@ -59,7 +59,7 @@ class DatabaseService:
     @classmethod
     def get_pool(cls) -> ThreadedConnectionPool:
         """The psycopg2 pool underneath (prefer get_connection: it waits and checks health)."""
-        return cls.catalog().pool.raw
+        return cls.catalog().pool.as_threaded_pool()
 
     @classmethod
     def get_connection(cls) -> psycopg2.extensions.connection:
@@ -86,7 +86,7 @@ class DatabaseService:
     @classmethod
     def close_all(cls) -> None:
         """Closes every connection (call on shutdown); a later call opens a new pool."""
-        with cls._lock:
+        with cls._mutex:
             old, cls._catalog = cls._catalog, None
         if old is not None:
             old.close()

@@ -182,3 +182,26 @@ def test_close_all_then_use_again(service, catalog):
     assert first.pool.closed
     assert service.get_video_by_id(video.id) == video
     assert service.catalog() is not first
+
+
+def test_get_pool_hands_out_the_catalogs_own_connections(service, catalog):
+    """The seed's get_pool() is a ThreadedConnectionPool over the Catalog's pool: what
+    it hands out is counted in stats(), waits like it, and goes back to it."""
+    pool = service.get_pool()
+    assert service.get_pool() is pool
+    conn = pool.getconn()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select 1")
+            assert cur.fetchone() == (1,)
+        assert service.catalog().stats().in_use == 1
+        assert pool.getconn(key="k") is pool.getconn(key="k")  # psycopg2's keyed form
+        assert service.catalog().stats().in_use == 2
+        pool.putconn(key="k")
+    finally:
+        pool.putconn(conn)
+    stats = service.catalog().stats()
+    assert stats.in_use == 0 and stats.idle >= 1 and stats.discarded == 0
+    dropped = pool.getconn()
+    pool.putconn(dropped, close=True)
+    assert dropped.closed and service.catalog().stats().discarded == 1
