@@ -116,3 +116,13 @@ create table vq.video_qualities (
 create unique index video_qualities_one_default_idx
     on vq.video_qualities (video_id) where is_default;
 
+
+-- What vq.delete_video removed: the deleted video's id and the URLs of its files,
+-- so that a repeated call (a retry after a lost answer) returns the same URLs
+-- instead of none, and the files can still be removed from storage. Rows are
+-- small; they are kept until a DBA deletes old ones (docs/operations.md).
+create table vq.deleted_videos (
+    id         uuid primary key,
+    urls       text[] not null,
+    deleted_at timestamptz not null default now()
+);

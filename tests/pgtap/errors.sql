@@ -366,7 +366,12 @@ insert into error_case values
 ('get_default_quality', 'p_video_id null',
  $$select * from vq.get_default_quality(p_video_id => null)$$, '22004', 'p_video_id'),
 ('get_default_quality', 'p_video_id malformed',
- $$select * from vq.get_default_quality(p_video_id => 'x10')$$, '22P02', 'x10');
+ $$select * from vq.get_default_quality(p_video_id => 'x10')$$, '22P02', 'x10'),
+-- delete_video
+('delete_video', 'p_video_id null',
+ $$select * from vq.delete_video(p_video_id => null)$$, '22004', 'p_video_id'),
+('delete_video', 'p_video_id malformed',
+ $$select * from vq.delete_video(p_video_id => 'x11')$$, '22P02', 'x11');
 
 -- every API function has error cases here
 select set_eq('select distinct fn from error_case',

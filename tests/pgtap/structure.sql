@@ -16,7 +16,7 @@ select is((select rolcanlogin from pg_roles where rolname = 'vq_owner'), false,
 
 -- ---------------------------------------------------------------- tables --
 select tables_are('vq', array['videos', 'video_qualities', 'quality_levels',
-    'video_statuses', 'quality_statuses', 'quality_status_transitions']);
+    'video_statuses', 'quality_statuses', 'quality_status_transitions', 'deleted_videos']);
 select table_owner_is('vq'::name, t, 'vq_owner'::name, format('vq.%s is owned by vq_owner', t))
   from unnest(array['videos', 'video_qualities', 'quality_levels', 'video_statuses',
                     'quality_statuses', 'quality_status_transitions']::name[]) t;              -- 6

@@ -190,6 +190,19 @@ def test_set_and_get_default_quality(db):
     assert db.set_default_quality(uuid.uuid4(), q720.id) is False
 
 
+def test_delete_video_returns_its_urls_and_hides_it(db):
+    video = db.create_video(title="Gone", url="https://x/v.mp4")
+    q = db.create_video_quality(video.id, "720p", "https://x/720.mp4", status="ready",
+                                is_default=True)  # fmt: skip
+    db.create_video_quality(video.id, "1080p", "https://x/1080.mp4", status="processing")
+    urls = ["https://x/v.mp4", "https://x/1080.mp4", "https://x/720.mp4"]
+    assert db.delete_video(video.id) == urls
+    assert db.get_video(video.id) is None and db.list_qualities_ordered(video.id) == []
+    assert db.update_quality_status(q.id, "processing") is False
+    assert db.delete_video(str(video.id)) == urls  # a repeat: the same answer
+    assert db.delete_video(uuid.uuid4()) == []
+
+
 def test_threads_share_one_catalog(db_url):
     """16 threads on a pool of 4: every ladder complete, one default each, no leaked slot."""
     errors: list[BaseException] = []
