@@ -161,7 +161,7 @@ def pg_dump_table(url: str, table: str) -> str:
         for line in out.splitlines()
         if not line.startswith(("SET ", "SELECT pg_catalog.set_config", "--", "\\"))
     ]
-    return "\n".join(kept).strip()
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
 
 
 def function_file_text(name: str, directory: Path = build.PLPGSQL_DIR) -> str:
@@ -241,7 +241,7 @@ def change_sql(
             out.append(f"drop trigger {name} on {table};")
     i_gone, i_new, i_changed = changed("index")
     for key in sorted(i_gone | i_changed):
-        if old["index"][key][3] is None and old["index"][key][1] not in gone_tables:
+        if old["index"][key][2] is None and old["index"][key][1] not in gone_tables:
             out.append(f"drop index {key};")
 
     f_gone, f_new, f_changed = changed("function")

@@ -138,6 +138,17 @@ class Catalog:
             maxconn=maxconn, acquire_timeout=acquire_timeout,
         ) if replicas else None
 
+    # Public methods that are not calls of an SQL function.
+    NOT_API = frozenset({"stats", "close", "api_functions"})
+
+    @classmethod
+    def api_functions(cls) -> list[str]:
+        """The SQL functions this client calls: one method each, of the same name."""
+        return sorted(
+            name for name, value in vars(cls).items()
+            if callable(value) and not name.startswith("_") and name not in cls.NOT_API
+        )  # fmt: skip
+
     # -- the one way to the database --------------------------------------
 
     def _pool_for(self, read: bool) -> Pool:
@@ -473,6 +484,11 @@ class Catalog:
                        read=not read_from_primary)
         )
         return found[0] if found else None
+
+    def delete_video(self, video_id: Id) -> list[str]:
+        """Deletes the video and its qualities; the URLs of their files (the same on a repeat)."""
+        _, rows = self._call("delete_video", {"video_id": video_id}, read=False)
+        return [url for (url,) in rows]
 
     # -- lifecycle ------------------------------------------------------------
 

@@ -21,20 +21,7 @@ from vqdb.dsn import resolve_dsn
 from vqdb.errors import VqdbError
 
 # What `check` expects in the database.
-API_FUNCTIONS = [
-    "create_video",
-    "get_video",
-    "update_video_status",
-    "create_video_quality",
-    "create_video_qualities",
-    "update_quality_metadata",
-    "update_qualities_metadata",
-    "update_quality_status",
-    "update_qualities_status",
-    "list_qualities_ordered",
-    "set_default_quality",
-    "get_default_quality",
-]
+API_FUNCTIONS = Catalog.api_functions()  # what this client calls must exist
 ROLES = ["vq_owner", "vq_worker", "vq_reader"]
 
 
