@@ -26,33 +26,57 @@ from bench.flows import client_flow
 
 @dataclass(frozen=True)
 class Config:
-    runs: int                      # runs per throughput figure
-    duration: float                # seconds per run
-    videos_per_run: int            # fresh videos available to one run
-    threads: tuple[int, ...]       # on loopback
-    rtts: tuple[float, ...]        # through the delay proxy, ms
+    runs: int  # runs per throughput figure
+    duration: float  # seconds per run
+    videos_per_run: int  # fresh videos available to one run
+    threads: tuple[int, ...]  # on loopback
+    rtts: tuple[float, ...]  # through the delay proxy, ms
     proxy_threads: tuple[int, ...]
     roundtrip_repeat: int
     overhead_calls: int
     memory_calls: int
-    catalog_videos: int            # videos already in the catalog the flows run on
-    sizes: tuple[int, ...]         # videos, for the scale test
-    latency_calls: int             # per size and operation
-    latency_passes: int            # the sizes take turns this many times
+    catalog_videos: int  # videos already in the catalog the flows run on
+    sizes: tuple[int, ...]  # videos, for the scale test
+    latency_calls: int  # per size and operation
+    latency_passes: int  # the sizes take turns this many times
     pgbench_seconds: float | None
     pgbench_transactions: int | None
 
 
-FULL = Config(runs=7, duration=1.5, videos_per_run=2000, threads=(1, 4, 8), rtts=(0.5, 1.0),
-              proxy_threads=(1, 8), roundtrip_repeat=20, overhead_calls=5000,
-              memory_calls=1_000_000, catalog_videos=10_000, sizes=(10_000, 1_000_000),
-              latency_calls=3000,
-              latency_passes=6, pgbench_seconds=3, pgbench_transactions=None)
-QUICK = Config(runs=1, duration=0.3, videos_per_run=50, threads=(1, 2), rtts=(1.0,),
-               proxy_threads=(1,), roundtrip_repeat=3, overhead_calls=200, memory_calls=2000,
-               catalog_videos=500,
-               sizes=(200, 2000), latency_calls=50, latency_passes=2, pgbench_seconds=None,
-               pgbench_transactions=5)
+FULL = Config(
+    runs=7,
+    duration=1.5,
+    videos_per_run=2000,
+    threads=(1, 4, 8),
+    rtts=(0.5, 1.0),
+    proxy_threads=(1, 8),
+    roundtrip_repeat=20,
+    overhead_calls=5000,
+    memory_calls=1_000_000,
+    catalog_videos=10_000,
+    sizes=(10_000, 1_000_000),
+    latency_calls=3000,
+    latency_passes=6,
+    pgbench_seconds=3,
+    pgbench_transactions=None,
+)
+QUICK = Config(
+    runs=1,
+    duration=0.3,
+    videos_per_run=50,
+    threads=(1, 2),
+    rtts=(1.0,),
+    proxy_threads=(1,),
+    roundtrip_repeat=3,
+    overhead_calls=200,
+    memory_calls=2000,
+    catalog_videos=500,
+    sizes=(200, 2000),
+    latency_calls=50,
+    latency_passes=2,
+    pgbench_seconds=None,
+    pgbench_transactions=5,
+)
 
 
 def machine(srv: server.BenchServer) -> dict[str, Any]:
@@ -66,11 +90,21 @@ def machine(srv: server.BenchServer) -> dict[str, Any]:
     except OSError:
         pass
     return {
-        "nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
         "postgres": srv.server_version().split(" on ")[0],
-        "settings": srv.setting_values([
-            "fsync", "synchronous_commit", "full_page_writes", "wal_sync_method",
-            "shared_buffers", "max_wal_size", "pg_stat_statements.track"]),
+        "settings": srv.setting_values(
+            [
+                "fsync",
+                "synchronous_commit",
+                "full_page_writes",
+                "wal_sync_method",
+                "shared_buffers",
+                "max_wal_size",
+                "pg_stat_statements.track",
+            ]
+        ),
     }
 
 
@@ -104,8 +138,11 @@ def run(cfg: Config, mode: str, max_videos: int | None = None) -> dict[str, Any]
         results["flows"] = []
         for rtt, threads in [(None, cfg.threads)] + [(r, cfg.proxy_threads) for r in cfg.rtts]:
             step(f"worker flows, {'loopback' if rtt is None else f'{rtt:g} ms RTT'}")
-            results["flows"].append(throughput.measure_network(
-                srv, rtt, threads, cfg.runs, cfg.duration, cfg.videos_per_run))
+            results["flows"].append(
+                throughput.measure_network(
+                    srv, rtt, threads, cfg.runs, cfg.duration, cfg.videos_per_run
+                )
+            )
 
         step(f"memory over {cfg.memory_calls:,} calls")
         results["memory"] = memory.measure(srv, video_id, cfg.memory_calls)
@@ -114,17 +151,25 @@ def run(cfg: Config, mode: str, max_videos: int | None = None) -> dict[str, Any]
         for size, dbname in scale_dbs.items():
             step(f"scale: load {size:,} videos")
             load_s, settle_s = scale.load(srv, dbname, 1, size)
-            results["scale"]["sizes"].append({
-                "videos": size, "database": dbname,
-                "load_s": load_s, "vacuum_checkpoint_s": settle_s,
-                "bytes": scale.table_sizes(srv, dbname),
-                "plans": scale.plans(srv, dbname, size),
-            })
+            results["scale"]["sizes"].append(
+                {
+                    "videos": size,
+                    "database": dbname,
+                    "load_s": load_s,
+                    "vacuum_checkpoint_s": settle_s,
+                    "bytes": scale.table_sizes(srv, dbname),
+                    "plans": scale.plans(srv, dbname, size),
+                }
+            )
         step("pgbench scripts")
         results["scale"]["pgbench_videos"] = sizes[0]
         results["scale"]["pgbench"] = pgbench_run.run(
-            srv, scale_dbs[sizes[0]], sizes[0], seconds=cfg.pgbench_seconds,
-            transactions=cfg.pgbench_transactions)
+            srv,
+            scale_dbs[sizes[0]],
+            sizes[0],
+            seconds=cfg.pgbench_seconds,
+            transactions=cfg.pgbench_transactions,
+        )
         step("scale: latency, the sizes taking turns")
         latency = scale.latencies(srv, scale_dbs, cfg.latency_calls, cfg.latency_passes)
         for entry in results["scale"]["sizes"]:
@@ -149,8 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, seconds")
     parser.add_argument("--json", help="write every figure to this file")
     parser.add_argument("--markdown", help="write the tables to this file")
-    parser.add_argument("--max-videos", type=int,
-                        help="cap the scale test (default: 1,000,000; --quick: 2,000)")
+    parser.add_argument(
+        "--max-videos", type=int, help="cap the scale test (default: 1,000,000; --quick: 2,000)"
+    )
     args = parser.parse_args(argv)
     cfg, mode = (QUICK, "quick") if args.quick else (FULL, "full")
     results = run(cfg, mode, args.max_videos)

@@ -1,4 +1,4 @@
-"""The baseline: the database service written the plain way the seed document describes.
+"""The baseline: the database service written the plain way the existing service's documentation describes.
 
 SQL composed in Python, a psycopg2 ThreadedConnectionPool (min 1, max 10 by
 default), and one transaction per operation: psycopg2 opens it with BEGIN
@@ -25,8 +25,10 @@ from psycopg2.pool import ThreadedConnectionPool
 
 psycopg2.extras.register_uuid()
 
-VIDEO_COLUMNS = ("id, title, description, url, thumbnail_url, duration, user_id, views, likes, "
-                 "status, created_at, updated_at")
+VIDEO_COLUMNS = (
+    "id, title, description, url, thumbnail_url, duration, user_id, views, likes, "
+    "status, created_at, updated_at"
+)
 QUALITY_COLUMNS = (
     "id, video_id, quality, url, file_size, bitrate, resolution_width, resolution_height, "
     "codec, container, duration, fps, pixel_format, color_space, audio_codec, audio_bitrate, "
@@ -34,24 +36,40 @@ QUALITY_COLUMNS = (
     "status, error_message, processing_started_at, processing_completed_at, created_at, "
     "updated_at"
 )
-# The seed's order, highest resolution first, written into the query as it would be.
+# The existing service's order, highest resolution first, written into the query as it would be.
 ORDER_BY_RESOLUTION = (
     "CASE quality WHEN '2160p' THEN 1 WHEN '1440p' THEN 2 WHEN '1080p' THEN 3 "
     "WHEN '720p' THEN 4 WHEN '480p' THEN 5 WHEN '360p' THEN 6 WHEN '240p' THEN 7 "
     "WHEN '144p' THEN 8 WHEN 'original' THEN 9 ELSE 10 END"
 )
 METADATA_FIELDS = (
-    "url", "file_size", "bitrate", "resolution_width", "resolution_height", "codec",
-    "container", "duration", "fps", "pixel_format", "color_space", "audio_codec",
-    "audio_bitrate", "audio_channels", "audio_sample_rate", "aspect_ratio", "frame_count",
-    "encoding_time", "status", "error_message",
+    "url",
+    "file_size",
+    "bitrate",
+    "resolution_width",
+    "resolution_height",
+    "codec",
+    "container",
+    "duration",
+    "fps",
+    "pixel_format",
+    "color_space",
+    "audio_codec",
+    "audio_bitrate",
+    "audio_channels",
+    "audio_sample_rate",
+    "aspect_ratio",
+    "frame_count",
+    "encoding_time",
+    "status",
+    "error_message",
 )
 
 Row = dict[str, Any]
 
 
 class BaselineService:
-    """The seed's DatabaseService, plainly: one transaction per operation."""
+    """The existing service's DatabaseService, plainly: one transaction per operation."""
 
     def __init__(self, dsn: str, minconn: int = 1, maxconn: int = 10) -> None:
         self.pool = ThreadedConnectionPool(minconn, maxconn, dsn)
@@ -82,16 +100,22 @@ class BaselineService:
 
     def update_video_status(self, video_id: Any, status: str) -> bool:
         with self._transaction() as cur:
-            cur.execute("UPDATE vq.videos SET status = %s, updated_at = now() WHERE id = %s",
-                        (status, video_id))
+            cur.execute(
+                "UPDATE vq.videos SET status = %s, updated_at = now() WHERE id = %s",
+                (status, video_id),
+            )
             return cur.rowcount > 0
 
-    def create_video_quality(self, video_id: Any, quality: str, url: str,
-                             **fields: Any) -> Row:
-        columns = {"video_id": video_id, "quality": quality, "url": url,
-                   **{k: v for k, v in fields.items() if v is not None}}
+    def create_video_quality(self, video_id: Any, quality: str, url: str, **fields: Any) -> Row:
+        columns = {
+            "video_id": video_id,
+            "quality": quality,
+            "url": url,
+            **{k: v for k, v in fields.items() if v is not None},
+        }
         sql = "INSERT INTO vq.video_qualities ({}) VALUES ({}) RETURNING {}".format(
-            ", ".join(columns), ", ".join(["%s"] * len(columns)), QUALITY_COLUMNS)
+            ", ".join(columns), ", ".join(["%s"] * len(columns)), QUALITY_COLUMNS
+        )
         with self._transaction() as cur:
             cur.execute(sql, list(columns.values()))
             return self._rows(cur)[0]
@@ -112,23 +136,33 @@ class BaselineService:
 
     def update_video_quality_status(self, quality_id: Any, status: str) -> bool:
         with self._transaction() as cur:
-            cur.execute("UPDATE vq.video_qualities SET status = %s, updated_at = now() "
-                        "WHERE id = %s", (status, quality_id))
+            cur.execute(
+                "UPDATE vq.video_qualities SET status = %s, updated_at = now() WHERE id = %s",
+                (status, quality_id),
+            )
             return cur.rowcount > 0
 
     def get_video_qualities(self, video_id: Any) -> list[Row]:
         with self._transaction() as cur:
-            cur.execute(f"SELECT {QUALITY_COLUMNS} FROM vq.video_qualities WHERE video_id = %s "
-                        f"ORDER BY {ORDER_BY_RESOLUTION}", (video_id,))
+            cur.execute(
+                f"SELECT {QUALITY_COLUMNS} FROM vq.video_qualities WHERE video_id = %s "
+                f"ORDER BY {ORDER_BY_RESOLUTION}",
+                (video_id,),
+            )
             return self._rows(cur)
 
     def set_default_quality(self, video_id: Any, quality_id: Any) -> bool:
-        # the seed's process: unset any existing default, set this one, one transaction
+        # the existing service's process: unset any existing default, set this one, one transaction
         with self._transaction() as cur:
-            cur.execute("UPDATE vq.video_qualities SET is_default = false "
-                        "WHERE video_id = %s AND is_default", (video_id,))
-            cur.execute("UPDATE vq.video_qualities SET is_default = true "
-                        "WHERE id = %s AND video_id = %s", (quality_id, video_id))
+            cur.execute(
+                "UPDATE vq.video_qualities SET is_default = false "
+                "WHERE video_id = %s AND is_default",
+                (video_id,),
+            )
+            cur.execute(
+                "UPDATE vq.video_qualities SET is_default = true WHERE id = %s AND video_id = %s",
+                (quality_id, video_id),
+            )
             return cur.rowcount > 0
 
     def close_all(self) -> None:

@@ -111,9 +111,18 @@ class DelayProxy:
     def __enter__(self) -> DelayProxy:
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.delay_proxy", "--target",
-             f"{self.target[0]}:{self.target[1]}", "--one-way-ms", str(self.rtt_ms / 2)],
-            cwd=root, stdout=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "bench.delay_proxy",
+                "--target",
+                f"{self.target[0]}:{self.target[1]}",
+                "--one-way-ms",
+                str(self.rtt_ms / 2),
+            ],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert self.proc.stdout is not None
         self.port = int(self.proc.stdout.readline())
@@ -133,8 +142,12 @@ class DelayProxy:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", required=True, help="HOST:PORT of the server")
-    parser.add_argument("--one-way-ms", type=float, required=True,
-                        help="delay added to every chunk in each direction (ms)")
+    parser.add_argument(
+        "--one-way-ms",
+        type=float,
+        required=True,
+        help="delay added to every chunk in each direction (ms)",
+    )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any)")
     args = parser.parse_args()
     host, _, port = args.target.rpartition(":")

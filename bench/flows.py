@@ -24,9 +24,14 @@ from bench.baseline import BaselineService
 
 # label, width, height, video kbps
 LADDER = (
-    ("2160p", 3840, 2160, 16000), ("1440p", 2560, 1440, 9000), ("1080p", 1920, 1080, 5000),
-    ("720p", 1280, 720, 2500), ("480p", 854, 480, 1200), ("360p", 640, 360, 700),
-    ("240p", 426, 240, 400), ("144p", 256, 144, 200),
+    ("2160p", 3840, 2160, 16000),
+    ("1440p", 2560, 1440, 9000),
+    ("1080p", 1920, 1080, 5000),
+    ("720p", 1280, 720, 2500),
+    ("480p", 854, 480, 1200),
+    ("360p", 640, 360, 700),
+    ("240p", 426, 240, 400),
+    ("144p", 256, 144, 200),
 )
 DEFAULT_LABEL = "720p"
 CALLS_PER_VIDEO = {"client": 21, "batch": 7, "baseline": 21}
@@ -39,10 +44,20 @@ def _url(video_id: Any, label: str) -> str:
 def _metadata(width: int, height: int, kbps: int) -> dict[str, Any]:
     """What an encoder reports for one rung (a minute of video)."""
     return {
-        "file_size": kbps * 1000 // 8 * 60, "bitrate": kbps, "resolution_width": width,
-        "resolution_height": height, "codec": "h264", "container": "mp4", "duration": 60.0,
-        "fps": 30.0, "pixel_format": "yuv420p", "audio_codec": "aac", "audio_bitrate": 128,
-        "frame_count": 1800, "encoding_time": 12.5, "status": "ready",
+        "file_size": kbps * 1000 // 8 * 60,
+        "bitrate": kbps,
+        "resolution_width": width,
+        "resolution_height": height,
+        "codec": "h264",
+        "container": "mp4",
+        "duration": 60.0,
+        "fps": 30.0,
+        "pixel_format": "yuv420p",
+        "audio_codec": "aac",
+        "audio_bitrate": 128,
+        "frame_count": 1800,
+        "encoding_time": 12.5,
+        "status": "ready",
     }
 
 
@@ -52,8 +67,9 @@ def client_flow(db: Catalog, video_id: Any) -> None:
     db.update_video_status(video_id, "processing")
     ids = {}
     for label, _, _, _ in LADDER:
-        q = db.create_video_quality(video_id=video_id, quality=label,
-                                    url=_url(video_id, label), status="processing")
+        q = db.create_video_quality(
+            video_id=video_id, quality=label, url=_url(video_id, label), status="processing"
+        )
         ids[label] = q.id
     for label, width, height, kbps in LADDER:
         assert db.update_quality_metadata(ids[label], **_metadata(width, height, kbps))
@@ -66,15 +82,20 @@ def batch_flow(db: Catalog, video_id: Any) -> None:
     video = db.get_video(video_id)
     assert video is not None
     db.update_video_status(video_id, "processing")
-    rows = db.create_video_qualities(video_id, [
-        {"quality": label, "url": _url(video_id, label), "status": "processing"}
-        for label, _, _, _ in LADDER
-    ])
+    rows = db.create_video_qualities(
+        video_id,
+        [
+            {"quality": label, "url": _url(video_id, label), "status": "processing"}
+            for label, _, _, _ in LADDER
+        ],
+    )
     ids = {q.quality: q.id for q in rows}
-    updated = db.update_qualities_metadata([
-        {"quality_id": ids[label], **_metadata(width, height, kbps)}
-        for label, width, height, kbps in LADDER
-    ])
+    updated = db.update_qualities_metadata(
+        [
+            {"quality_id": ids[label], **_metadata(width, height, kbps)}
+            for label, width, height, kbps in LADDER
+        ]
+    )
     assert updated == len(LADDER)
     assert db.set_default_quality(video_id, ids[DEFAULT_LABEL])
     assert len(db.list_qualities_ordered(video_id)) == len(LADDER)
@@ -110,7 +131,7 @@ def run_threads(
     flow: Callable[[Any], None], video_ids: Sequence[Any], threads: int, duration: float
 ) -> RunResult:
     """Run flow over video_ids from `threads` threads until `duration` s pass or ids run out."""
-    next_index = itertools.count()   # next() on a count is atomic under the GIL
+    next_index = itertools.count()  # next() on a count is atomic under the GIL
     done = [0] * threads
     errors: list[BaseException] = []
     start_gate = threading.Barrier(threads + 1)

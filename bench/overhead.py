@@ -31,12 +31,12 @@ def _per_call_us(action: Callable[[], Any], calls: int) -> tuple[float, float]:
     start, cpu = time.perf_counter(), time.process_time()
     for _ in range(calls):
         action()
-    return ((time.perf_counter() - start) / calls * 1e6,
-            (time.process_time() - cpu) / calls * 1e6)
+    return ((time.perf_counter() - start) / calls * 1e6, (time.process_time() - cpu) / calls * 1e6)
 
 
-def measure(server: BenchServer, video_id: uuid.UUID, calls: int, runs: int,
-            port: int | None = None) -> dict[str, Any]:
+def measure(
+    server: BenchServer, video_id: uuid.UUID, calls: int, runs: int, port: int | None = None
+) -> dict[str, Any]:
     dsn = server.dsn(WORKER, port)
     db = Catalog(dsn, minconn=1, maxconn=1)
     conn = psycopg2.connect(dsn)
@@ -56,7 +56,7 @@ def measure(server: BenchServer, video_id: uuid.UUID, calls: int, runs: int,
 
     loops = {"client": client, "raw": raw, "floor": floor}
     try:
-        for action in loops.values():   # warm up: plans cached, connections open
+        for action in loops.values():  # warm up: plans cached, connections open
             _per_call_us(action, min(calls, 200))
         samples: dict[str, list[float]] = {name: [] for name in loops}
         cpu: dict[str, list[float]] = {name: [] for name in loops}

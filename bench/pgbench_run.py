@@ -17,17 +17,42 @@ from bench.server import ROOT, WORKER, BenchServer
 SCRIPTS = ROOT / "bench" / "pgbench"
 
 
-def run(server: BenchServer, dbname: str, videos: int, *, seconds: float | None = None,
-        transactions: int | None = None) -> dict[str, dict[str, Any]]:
+def run(
+    server: BenchServer,
+    dbname: str,
+    videos: int,
+    *,
+    seconds: float | None = None,
+    transactions: int | None = None,
+) -> dict[str, dict[str, Any]]:
     pgbench = os.path.join(server.cluster.bindir, "pgbench")
     limit = ["-T", str(max(1, round(seconds)))] if seconds else ["-t", str(transactions or 10)]
     results: dict[str, dict[str, Any]] = {}
     for script in sorted(SCRIPTS.glob("*.sql")):
         proc = subprocess.run(
-            [pgbench, "-n", "-M", "prepared", "-c", "1", *limit, "-D", f"videos={videos}",
-             "-f", str(script), "-h", "127.0.0.1", "-p", str(server.port), "-U", WORKER,
-             dbname],
-            capture_output=True, text=True, check=False,
+            [
+                pgbench,
+                "-n",
+                "-M",
+                "prepared",
+                "-c",
+                "1",
+                *limit,
+                "-D",
+                f"videos={videos}",
+                "-f",
+                str(script),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(server.port),
+                "-U",
+                WORKER,
+                dbname,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"pgbench {script.name} failed:\n{proc.stdout}{proc.stderr}")

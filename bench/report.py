@@ -1,4 +1,4 @@
-"""The goals of issue 6 checked against the figures, and the figures as Markdown tables."""
+"""The benchmark goals checked against the figures, and the figures as Markdown tables."""
 
 from __future__ import annotations
 
@@ -22,13 +22,21 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Each goal: what, the measured value, the target, met or not."""
     out: list[dict[str, Any]] = []
 
-    def add(what: str, value: float | None, target: float, higher_is_better: bool = True,
-            exact: bool = False) -> None:
+    def add(
+        what: str,
+        value: float | None,
+        target: float,
+        higher_is_better: bool = True,
+        exact: bool = False,
+    ) -> None:
         if value is None:
             out.append({"goal": what, "value": None, "target": target, "met": False})
             return
-        met = (value == target) if exact else (
-            value >= target if higher_is_better else value <= target)
+        met = (
+            (value == target)
+            if exact
+            else (value >= target if higher_is_better else value <= target)
+        )
         out.append({"goal": what, "value": value, "target": target, "met": met})
 
     rt = results.get("round_trips", {}).get("client", {})
@@ -38,10 +46,16 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
     loop, far = _closest(nets, None), _closest(nets, 1.0)
     for net, label, per_call, batch in ((loop, "loopback", 1.1, 4.0), (far, "~1 ms RTT", 2.0, 6.0)):
         one = net["threads"].get("1") if net else None
-        add(f"per-call flow / baseline, 1 thread, {label}",
-            one["client"]["ratio_to_baseline"] if one else None, per_call)
-        add(f"batch flow / baseline, 1 thread, {label}",
-            one["batch"]["ratio_to_baseline"] if one else None, batch)
+        add(
+            f"per-call flow / baseline, 1 thread, {label}",
+            one["client"]["ratio_to_baseline"] if one else None,
+            per_call,
+        )
+        add(
+            f"batch flow / baseline, 1 thread, {label}",
+            one["batch"]["ratio_to_baseline"] if one else None,
+            batch,
+        )
     ov = results.get("overhead")
     add("client method / raw psycopg2 (throughput)", ov["client_vs_raw"] if ov else None, 0.85)
     scale = results.get("scale", {}).get("sizes", [])
@@ -49,14 +63,24 @@ def goals(results: dict[str, Any]) -> list[dict[str, Any]]:
         small, big = scale[0], scale[-1]
         for op in small["latency"]:
             ratio = big["latency"][op]["p50_ms"] / small["latency"][op]["p50_ms"]
-            add(f"{op} p50 at {big['videos']:,} / at {small['videos']:,} videos", ratio, 1.3,
-                higher_is_better=False)
+            add(
+                f"{op} p50 at {big['videos']:,} / at {small['videos']:,} videos",
+                ratio,
+                1.3,
+                higher_is_better=False,
+            )
     if scale:
         plans = scale[-1]["plans"]
         seq = [op for op, p in plans.items() if not p["index_scans_only"]]
-        out.append({"goal": f"plans at {scale[-1]['videos']:,} videos use index scans only "
-                            f"({len(plans)} functions)", "value": float(len(plans) - len(seq)),
-                    "target": float(len(plans)), "met": not seq})
+        out.append(
+            {
+                "goal": f"plans at {scale[-1]['videos']:,} videos use index scans only "
+                f"({len(plans)} functions)",
+                "value": float(len(plans) - len(seq)),
+                "target": float(len(plans)),
+                "met": not seq,
+            }
+        )
     return out
 
 
@@ -75,8 +99,10 @@ def markdown(results: dict[str, Any]) -> str:
     lines: list[str] = []
     w = lines.append
     m = results["machine"]
-    w(f"Mode: {results['mode']}; runs per figure: {results['config']['runs']}, "
-      f"{results['config']['duration']} s each.  ")
+    w(
+        f"Mode: {results['mode']}; runs per figure: {results['config']['runs']}, "
+        f"{results['config']['duration']} s each.  "
+    )
     w(f"Machine: {m['nproc']} CPUs, {m['cpu']}; {m['postgres']}  ")
     w("Settings: " + ", ".join(f"{k}={v}" for k, v in m["settings"].items()))
     w("")
@@ -89,21 +115,27 @@ def markdown(results: dict[str, Any]) -> str:
     for i in range(max(len(client), len(base))):
         c = client[i] if i < len(client) else ("", None)
         b = base[i] if i < len(base) else ("", None)
-        w(f"| {c[0]} | {'' if c[1] is None else f'{c[1]:g}'} | | {b[0]} | "
-          f"{'' if b[1] is None else f'{b[1]:g}'} |")
+        w(
+            f"| {c[0]} | {'' if c[1] is None else f'{c[1]:g}'} | | {b[0]} | "
+            f"{'' if b[1] is None else f'{b[1]:g}'} |"
+        )
     w("")
     w("### Worker flow: videos/s and calls/s, median (min–max)")
     w("")
-    w("| network (SELECT 1 ms) | threads | baseline videos/s | client videos/s | "
-      "batch videos/s | client calls/s | client / baseline | batch / baseline |")
+    w(
+        "| network (SELECT 1 ms) | threads | baseline videos/s | client videos/s | "
+        "batch videos/s | client calls/s | client / baseline | batch / baseline |"
+    )
     w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for net in results["flows"]:
         name = f"{_net_name(net)} ({net['select1_ms']:.3f})"
         for threads, f in net["threads"].items():
-            w(f"| {name} | {threads} | {_fmt(f['baseline']['videos_per_s'])} | "
-              f"{_fmt(f['client']['videos_per_s'])} | {_fmt(f['batch']['videos_per_s'])} | "
-              f"{_fmt(f['client']['calls_per_s'], 0)} | "
-              f"{_ratio(f['client'])} | {_ratio(f['batch'])} |")
+            w(
+                f"| {name} | {threads} | {_fmt(f['baseline']['videos_per_s'])} | "
+                f"{_fmt(f['client']['videos_per_s'])} | {_fmt(f['batch']['videos_per_s'])} | "
+                f"{_fmt(f['client']['calls_per_s'], 0)} | "
+                f"{_ratio(f['client'])} | {_ratio(f['batch'])} |"
+            )
     w("")
     ov = results["overhead"]
     w("### Client overhead: µs per call, one thread, loopback, median (min–max)")
@@ -112,28 +144,36 @@ def markdown(results: dict[str, Any]) -> str:
     w("| --- | ---: | ---: | ---: | ---: |")
     for label, key in (("wall µs", "per_call_us"), ("client CPU µs", "cpu_per_call_us")):
         pc = ov[key]
-        w(f"| {label} | {_fmt(pc['client'])} | {_fmt(pc['raw'])} | {_fmt(pc['floor'])} | "
-          f"{pc['raw']['median'] / pc['client']['median']:.2f} |")
+        w(
+            f"| {label} | {_fmt(pc['client'])} | {_fmt(pc['raw'])} | {_fmt(pc['floor'])} | "
+            f"{pc['raw']['median'] / pc['client']['median']:.2f} |"
+        )
     w("")
     sc = results["scale"]
     w("### Scale: latency (ms) of one call, one thread, loopback")
     w("")
-    w("| videos (qualities) | load s (+ vacuum, checkpoint s) | operation | p50 | p99 "
-      "| index scans only |")
+    w(
+        "| videos (qualities) | load s (+ vacuum, checkpoint s) | operation | p50 | p99 "
+        "| index scans only |"
+    )
     w("| --- | ---: | --- | ---: | ---: | --- |")
     for size in sc["sizes"]:
         for op, lat in size["latency"].items():
-            w(f"| {size['videos']:,} ({size['videos'] * 8:,}) | {size['load_s']:.1f} "
-              f"(+{size['vacuum_checkpoint_s']:.1f}) | {op} | "
-              f"{lat['p50_ms']:.3f} | {lat['p99_ms']:.3f} | "
-              f"{size['plans'][op]['index_scans_only']} |")
+            w(
+                f"| {size['videos']:,} ({size['videos'] * 8:,}) | {size['load_s']:.1f} "
+                f"(+{size['vacuum_checkpoint_s']:.1f}) | {op} | "
+                f"{lat['p50_ms']:.3f} | {lat['p99_ms']:.3f} | "
+                f"{size['plans'][op]['index_scans_only']} |"
+            )
     w("")
     w("| videos | vq.videos (with indexes) | vq.video_qualities (with indexes) |")
     w("| ---: | ---: | ---: |")
     for size in sc["sizes"]:
         b = size.get("bytes", {})
-        w(f"| {size['videos']:,} | {b.get('videos', 0) / 2**20:,.1f} MiB | "
-          f"{b.get('video_qualities', 0) / 2**20:,.1f} MiB |")
+        w(
+            f"| {size['videos']:,} | {b.get('videos', 0) / 2**20:,.1f} MiB | "
+            f"{b.get('video_qualities', 0) / 2**20:,.1f} MiB |"
+        )
     w("")
     if sc.get("pgbench"):
         w(f"### pgbench, server side only (1 client, prepared, {sc['pgbench_videos']:,} videos)")
@@ -146,9 +186,11 @@ def markdown(results: dict[str, Any]) -> str:
     mem = results["memory"]
     w(f"### Memory: RSS over {mem['calls']:,} client calls")
     w("")
-    w(f"start {mem['rss_start_kib']:,} KiB, end {mem['rss_end_kib']:,} KiB, "
-      f"max {mem['rss_max_kib']:,} KiB: growth {mem['growth_kib']:,} KiB "
-      f"({mem['bytes_per_call']:.3f} bytes per call)")
+    w(
+        f"start {mem['rss_start_kib']:,} KiB, end {mem['rss_end_kib']:,} KiB, "
+        f"max {mem['rss_max_kib']:,} KiB: growth {mem['growth_kib']:,} KiB "
+        f"({mem['bytes_per_call']:.3f} bytes per call)"
+    )
     w("")
     w("### Goals")
     w("")

@@ -21,8 +21,7 @@ from bench.flows import LADDER, _metadata, _url
 from bench.server import PLAIN, WORKER, BenchServer
 
 
-def _statements_of(server: BenchServer, role: str, action: Callable[[], Any],
-                   repeat: int) -> float:
+def _statements_of(server: BenchServer, role: str, action: Callable[[], Any], repeat: int) -> float:
     admin = server.connect()
     try:
         with admin.cursor() as cur:
@@ -33,7 +32,9 @@ def _statements_of(server: BenchServer, role: str, action: Callable[[], Any],
                 "select coalesce(sum(s.calls), 0) from pg_stat_statements s "
                 "join pg_roles r on r.oid = s.userid "
                 "where r.rolname = %s and s.dbid = (select oid from pg_database "
-                "where datname = current_database())", (role,))
+                "where datname = current_database())",
+                (role,),
+            )
             total = cur.fetchone()[0]  # type: ignore[index]
     finally:
         admin.close()
@@ -68,19 +69,25 @@ def measure(server: BenchServer, repeat: int = 20) -> dict[str, dict[str, float]
             "get_video": lambda: db.get_video(vid),
             "update_video_status": lambda: db.update_video_status(vid, "processing"),
             "create_video_quality": lambda: db.create_video_quality(
-                vid, label, _url(vid, label), status="ready"),
+                vid, label, _url(vid, label), status="ready"
+            ),
             "create_video_qualities": lambda: db.create_video_qualities(vid, ladder),
             "update_quality_metadata": lambda: db.update_quality_metadata(q.id, **meta),
             "update_qualities_metadata": lambda: db.update_qualities_metadata(
-                [{"quality_id": i, "bitrate": 100} for i in others]),
+                [{"quality_id": i, "bitrate": 100} for i in others]
+            ),
             "update_quality_status": lambda: db.update_quality_status(q.id, "ready"),
             "update_qualities_status": lambda: db.update_qualities_status(others, "pending"),
             "list_qualities_ordered": lambda: db.list_qualities_ordered(vid),
             "set_default_quality": lambda: db.set_default_quality(vid, q.id),
             "get_default_quality": lambda: db.get_default_quality(vid),
         }
-        results = {"client": {name: _statements_of(server, WORKER, action, repeat)
-                              for name, action in client.items()}}
+        results = {
+            "client": {
+                name: _statements_of(server, WORKER, action, repeat)
+                for name, action in client.items()
+            }
+        }
 
         bvid = _fresh_video(server)
         bq = svc.create_video_quality(bvid, label, _url(bvid, label), status="ready")
@@ -88,17 +95,20 @@ def measure(server: BenchServer, repeat: int = 20) -> dict[str, dict[str, float]
             "get_video_by_id": lambda: svc.get_video_by_id(bvid),
             "update_video_status": lambda: svc.update_video_status(bvid, "processing"),
             "create_video_quality": lambda: svc.create_video_quality(
-                bvid, LADDER[0][0], _url(bvid, "x"), status="processing"),
+                bvid, LADDER[0][0], _url(bvid, "x"), status="processing"
+            ),
             "update_video_quality": lambda: svc.update_video_quality(bq["id"], **meta),
             "update_video_quality_status": lambda: svc.update_video_quality_status(
-                bq["id"], "ready"),
+                bq["id"], "ready"
+            ),
             "get_video_qualities": lambda: svc.get_video_qualities(bvid),
             "set_default_quality": lambda: svc.set_default_quality(bvid, bq["id"]),
         }
         # create_video_quality once only: the plain INSERT cannot repeat a label
         results["baseline"] = {
-            name: _statements_of(server, PLAIN, action,
-                                 1 if name == "create_video_quality" else repeat)
+            name: _statements_of(
+                server, PLAIN, action, 1 if name == "create_video_quality" else repeat
+            )
             for name, action in baseline.items()
         }
         return results

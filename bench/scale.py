@@ -65,9 +65,11 @@ def table_sizes(server: BenchServer, dbname: str) -> dict[str, int]:
     conn = server.connect(dbname=dbname)
     try:
         with conn.cursor() as cur:
-            cur.execute("select c.relname, pg_total_relation_size(c.oid) from pg_class c "
-                        "where c.relnamespace = 'vq'::regnamespace and c.relkind = 'r' "
-                        "and c.relname in ('videos', 'video_qualities') order by 1")
+            cur.execute(
+                "select c.relname, pg_total_relation_size(c.oid) from pg_class c "
+                "where c.relnamespace = 'vq'::regnamespace and c.relkind = 'r' "
+                "and c.relname in ('videos', 'video_qualities') order by 1"
+            )
             return {name: int(size) for name, size in cur.fetchall()}
     finally:
         conn.close()
@@ -88,26 +90,34 @@ def _operations(db: Catalog, videos: int, rng: random.Random) -> dict[str, Calla
 
     def update_quality_metadata() -> Any:
         n = rng.randint(1, videos)
-        assert db.update_quality_metadata(quality_id(n, rng.choice(labels)),
-                                          bitrate=rng.randint(100, 20000))
+        assert db.update_quality_metadata(
+            quality_id(n, rng.choice(labels)), bitrate=rng.randint(100, 20000)
+        )
 
-    return {"get_video": get_video, "list_qualities_ordered": list_qualities_ordered,
-            "set_default_quality": set_default_quality,
-            "update_quality_metadata": update_quality_metadata}
+    return {
+        "get_video": get_video,
+        "list_qualities_ordered": list_qualities_ordered,
+        "set_default_quality": set_default_quality,
+        "update_quality_metadata": update_quality_metadata,
+    }
 
 
-def latencies(server: BenchServer, databases: dict[int, str], calls: int,
-              passes: int) -> dict[int, dict[str, dict[str, float]]]:
+def latencies(
+    server: BenchServer, databases: dict[int, str], calls: int, passes: int
+) -> dict[int, dict[str, dict[str, float]]]:
     """{videos: {operation: p50/p99 in ms}} over `calls` calls per size and operation."""
-    catalogs = {size: Catalog(server.dsn(WORKER, dbname=db), minconn=1, maxconn=1)
-                for size, db in databases.items()}
+    catalogs = {
+        size: Catalog(server.dsn(WORKER, dbname=db), minconn=1, maxconn=1)
+        for size, db in databases.items()
+    }
     try:
         ops = {size: _operations(db, size, random.Random(size)) for size, db in catalogs.items()}
         times: dict[int, dict[str, list[float]]] = {
-            size: {name: [] for name in size_ops} for size, size_ops in ops.items()}
+            size: {name: [] for name in size_ops} for size, size_ops in ops.items()
+        }
         for size_ops in ops.values():
             for op in size_ops.values():
-                for _ in range(min(calls, 100)):   # warm up plans and the connection
+                for _ in range(min(calls, 100)):  # warm up plans and the connection
                     op()
         for _ in range(passes):
             for size, size_ops in ops.items():
@@ -121,8 +131,11 @@ def latencies(server: BenchServer, databases: dict[int, str], calls: int,
             result[size] = {}
             for name, values in per_op.items():
                 values.sort()
-                result[size][name] = {"p50_ms": percentile(values, 50),
-                                      "p99_ms": percentile(values, 99), "calls": len(values)}
+                result[size][name] = {
+                    "p50_ms": percentile(values, 50),
+                    "p99_ms": percentile(values, 99),
+                    "calls": len(values),
+                }
         return result
     finally:
         for catalog in catalogs.values():
@@ -134,10 +147,15 @@ def plans(server: BenchServer, dbname: str, videos: int) -> dict[str, Any]:
     n = max(1, videos // 2)
     vid, qid = video_id(n), quality_id(n, "480p")
     labels = [label for label, _, _, _ in LADDER]
-    ladder = json.dumps([{"quality": label, "url": f"https://cdn.example/{n}/{label}",
-                          "status": "ready"} for label in labels])
-    updates = json.dumps([{"quality_id": str(quality_id(n, label)), "bitrate": 1}
-                          for label in labels])
+    ladder = json.dumps(
+        [
+            {"quality": label, "url": f"https://cdn.example/{n}/{label}", "status": "ready"}
+            for label in labels
+        ]
+    )
+    updates = json.dumps(
+        [{"quality_id": str(quality_id(n, label)), "bitrate": 1} for label in labels]
+    )
     calls = {
         "get_video": f"select * from vq.get_video('{vid}')",
         "list_qualities_ordered": f"select * from vq.list_qualities_ordered('{vid}')",
@@ -159,9 +177,13 @@ def plans(server: BenchServer, dbname: str, videos: int) -> dict[str, Any]:
             for name, sql in calls.items():
                 del conn.notices[:]
                 cur.execute(sql)
-                nested = [m.split("plan:", 1)[1].strip() for m in conn.notices
-                          if "plan:" in m and "require_" not in m
-                          and ("vq.videos" in m or "vq.video_qualities" in m)]
+                nested = [
+                    m.split("plan:", 1)[1].strip()
+                    for m in conn.notices
+                    if "plan:" in m
+                    and "require_" not in m
+                    and ("vq.videos" in m or "vq.video_qualities" in m)
+                ]
                 seq = [p for p in nested if "Seq Scan on video" in p]
                 out[name] = {"plans": nested, "index_scans_only": not seq}
     finally:

@@ -20,14 +20,14 @@ from tests.cluster import ThrowawayCluster
 
 ROOT = Path(__file__).resolve().parents[1]
 DBNAME = "vqbench"
-WORKER = "bench_worker"      # a login role in vq_worker: what the client uses
-PLAIN = "bench_plain"        # the baseline touches the tables itself: a superuser
+WORKER = "bench_worker"  # a login role in vq_worker: what the client uses
+PLAIN = "bench_plain"  # the baseline touches the tables itself: a superuser
 
 SETTINGS: dict[str, str | int] = {
     "shared_buffers": "1GB",
-    "max_wal_size": "8GB",                # no forced checkpoint in the middle of a run
+    "max_wal_size": "8GB",  # no forced checkpoint in the middle of a run
     "checkpoint_timeout": "30min",
-    "pg_stat_statements.track": "top",    # count the statements a client sends, not nested ones
+    "pg_stat_statements.track": "top",  # count the statements a client sends, not nested ones
     "pg_stat_statements.max": 10000,
     "track_io_timing": "on",
 }
@@ -48,8 +48,9 @@ class BenchServer:
     def dsn(self, user: str = "postgres", port: int | None = None, dbname: str = DBNAME) -> str:
         return f"host=127.0.0.1 port={port or self.port} dbname={dbname} user={user}"
 
-    def connect(self, user: str = "postgres",
-                dbname: str = DBNAME) -> psycopg2.extensions.connection:
+    def connect(
+        self, user: str = "postgres", dbname: str = DBNAME
+    ) -> psycopg2.extensions.connection:
         conn = psycopg2.connect(self.dsn(user, dbname=dbname))
         conn.autocommit = True
         return conn
@@ -67,8 +68,11 @@ class BenchServer:
         conn = self.connect()
         try:
             with conn.cursor() as cur:
-                cur.execute("select name, setting || coalesce(unit, '') from pg_settings "
-                            "where name = any(%s) order by name", (names,))
+                cur.execute(
+                    "select name, setting || coalesce(unit, '') from pg_settings "
+                    "where name = any(%s) order by name",
+                    (names,),
+                )
                 return dict(cur.fetchall())
         finally:
             conn.close()
@@ -103,8 +107,10 @@ def start() -> BenchServer:
         try:
             with conn.cursor() as cur:
                 cur.execute("create extension if not exists pg_stat_statements")
-                for role, options in ((WORKER, "login in role vq_worker"),
-                                      (PLAIN, "login superuser")):
+                for role, options in (
+                    (WORKER, "login in role vq_worker"),
+                    (PLAIN, "login superuser"),
+                ):
                     cur.execute("select 1 from pg_roles where rolname = %s", (role,))
                     if cur.fetchone() is None:
                         cur.execute(f"create role {role} {options}")

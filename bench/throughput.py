@@ -33,8 +33,11 @@ def new_videos(server: BenchServer, count: int) -> list[uuid.UUID]:
     conn = server.connect()
     try:
         with conn.cursor() as cur:
-            cur.execute("insert into vq.videos (title) select 'flow ' || g "
-                        "from generate_series(1, %s) g returning id", (count,))
+            cur.execute(
+                "insert into vq.videos (title) select 'flow ' || g "
+                "from generate_series(1, %s) g returning id",
+                (count,),
+            )
             return [uuid.UUID(str(r[0])) for r in cur.fetchall()]
     finally:
         conn.close()
@@ -74,8 +77,14 @@ def network(server: BenchServer, rtt_ms: float | None) -> Iterator[int]:
         yield proxy.port
 
 
-def measure_network(server: BenchServer, rtt_ms: float | None, threads_list: Sequence[int],
-                    runs: int, duration: float, videos_per_run: int) -> dict[str, Any]:
+def measure_network(
+    server: BenchServer,
+    rtt_ms: float | None,
+    threads_list: Sequence[int],
+    runs: int,
+    duration: float,
+    videos_per_run: int,
+) -> dict[str, Any]:
     with network(server, rtt_ms) as port:
         result: dict[str, Any] = {
             "rtt_ms_requested": rtt_ms,
@@ -85,7 +94,7 @@ def measure_network(server: BenchServer, rtt_ms: float | None, threads_list: Seq
         }
         for threads in threads_list:
             db = Catalog(server.dsn(WORKER, port), minconn=threads, maxconn=threads)
-            # the baseline keeps `threads` connections too: the seed's minconn=1 would
+            # the baseline keeps `threads` connections too: the existing service's minconn=1 would
             # make psycopg2 close and reopen connections, which is not what we compare
             svc = BaselineService(server.dsn(PLAIN, port), minconn=threads, maxconn=threads)
             flows: dict[str, Callable[[Any], None]] = {
@@ -94,14 +103,13 @@ def measure_network(server: BenchServer, rtt_ms: float | None, threads_list: Seq
                 "batch": partial(batch_flow, db),
             }
             try:
-                for flow in flows.values():   # warm-up: connections open, plans cached
+                for flow in flows.values():  # warm-up: connections open, plans cached
                     run_threads(flow, new_videos(server, threads * 2), threads, 60.0)
                 samples: dict[str, list[float]] = {name: [] for name in flows}
                 for _ in range(runs):
                     for name, flow in flows.items():
                         ids = new_videos(server, videos_per_run)
-                        samples[name].append(
-                            run_threads(flow, ids, threads, duration).videos_per_s)
+                        samples[name].append(run_threads(flow, ids, threads, duration).videos_per_s)
             finally:
                 db.close()
                 svc.close_all()
@@ -109,14 +117,14 @@ def measure_network(server: BenchServer, rtt_ms: float | None, threads_list: Seq
             for name, values in samples.items():
                 videos = Summary.of(values)
                 calls = Summary.of([v * CALLS_PER_VIDEO[name] for v in values])
-                per_flow[name] = {"videos_per_s": videos.as_dict(),
-                                  "calls_per_s": calls.as_dict()}
+                per_flow[name] = {"videos_per_s": videos.as_dict(), "calls_per_s": calls.as_dict()}
             # the ratio of each round (its three flows ran back to back, seconds
             # apart), then the median of those: a slow moment of the machine, which
             # this shared one has, hits one round rather than one side
             for name in ("client", "batch"):
-                ratios = Summary.of([f / b for f, b in zip(samples[name], samples["baseline"],
-                                                           strict=True)])
+                ratios = Summary.of(
+                    [f / b for f, b in zip(samples[name], samples["baseline"], strict=True)]
+                )
                 per_flow[name]["ratio_to_baseline"] = ratios.median
                 per_flow[name]["ratio_to_baseline_range"] = ratios.as_dict()
             result["threads"][str(threads)] = per_flow

@@ -137,10 +137,16 @@ class ThrowawayCluster:
         return self.base_dir
 
     def _has_library(self, name: str) -> bool:
-        libdir = subprocess.run(
-            [os.path.join(self.bindir, "pg_config"), "--pkglibdir"],
-            capture_output=True, text=True, check=False,
-        ).stdout.strip() if os.path.exists(os.path.join(self.bindir, "pg_config")) else ""
+        libdir = (
+            subprocess.run(
+                [os.path.join(self.bindir, "pg_config"), "--pkglibdir"],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.strip()
+            if os.path.exists(os.path.join(self.bindir, "pg_config"))
+            else ""
+        )
         return bool(libdir) and os.path.exists(os.path.join(libdir, f"{name}.so"))
 
     # -- running server programs -------------------------------------------
@@ -161,8 +167,11 @@ class ThrowawayCluster:
         # stdin: pg_ctl's server must never hold on to our terminal.
         proc = subprocess.run(
             self._server_cmd(program, *args),
-            cwd=self._base(), stdin=subprocess.DEVNULL,
-            capture_output=True, text=True, check=False,
+            cwd=self._base(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if check and proc.returncode != 0:
             raise RuntimeError(
@@ -191,8 +200,17 @@ class ThrowawayCluster:
         else:
             self.base_dir = tempfile.mkdtemp(prefix="vqdb-pg-")
         self._run(
-            "initdb", "-D", self.data_dir, "-U", SUPERUSER, "--auth=trust",
-            "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions",
+            "initdb",
+            "-D",
+            self.data_dir,
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+            "--no-instructions",
         )
         self._initialized = True
         # Safety net for callers that do not use `with`: never leave a server behind.
@@ -221,8 +239,18 @@ class ThrowawayCluster:
             if not keep_port:
                 self.port = free_port()
             proc = self._run(
-                "pg_ctl", "start", "-w", "-t", "60", "-D", self.data_dir,
-                "-l", self.log_file, "-o", self._options(), check=False,
+                "pg_ctl",
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                self.data_dir,
+                "-l",
+                self.log_file,
+                "-o",
+                self._options(),
+                check=False,
             )
             if proc.returncode == 0:
                 return self
@@ -239,11 +267,11 @@ class ThrowawayCluster:
         """Stop the server (mode: smart, fast or immediate). The data stays until cleanup()."""
         if self.base_dir is None or not self.is_running:
             return
-        proc = self._run("pg_ctl", "stop", "-w", "-t", "60", "-D", self.data_dir,
-                         "-m", mode, check=False)
+        proc = self._run(
+            "pg_ctl", "stop", "-w", "-t", "60", "-D", self.data_dir, "-m", mode, check=False
+        )
         if proc.returncode != 0 and self.is_running:
-            self._run("pg_ctl", "stop", "-w", "-D", self.data_dir, "-m", "immediate",
-                      check=False)
+            self._run("pg_ctl", "stop", "-w", "-D", self.data_dir, "-m", "immediate", check=False)
         if self.is_running:  # last resort: kill the postmaster
             pid = self._postmaster_pid()
             if pid:
@@ -292,9 +320,23 @@ class ThrowawayCluster:
     def psql(self, sql: str, dbname: str = "postgres") -> str:
         """Run SQL with psql (stdlib only: no driver needed) and return its output."""
         proc = subprocess.run(
-            [os.path.join(self.bindir, "psql"), "-X", "-q", "-A", "-t",
-             "-v", "ON_ERROR_STOP=1", "-d", self.dsn(dbname), "-c", sql],
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False,
+            [
+                os.path.join(self.bindir, "psql"),
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                self.dsn(dbname),
+                "-c",
+                sql,
+            ],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0:
             raise RuntimeError(f"psql failed: {sql}\n{proc.stderr}")
@@ -365,8 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Run a command against a throwaway PostgreSQL cluster.",
         usage="python tests/cluster.py [--durable] -- CMD ARGS...",
     )
-    parser.add_argument("--durable", action="store_true",
-                        help="keep fsync on (for benchmarks)")
+    parser.add_argument("--durable", action="store_true", help="keep fsync on (for benchmarks)")
     parser.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd

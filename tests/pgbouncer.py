@@ -129,8 +129,11 @@ pidfile = {self.base_dir}/pgbouncer.pid
                     os.chown(os.path.join(self.base_dir, name), pw.pw_uid, pw.pw_gid)
             self.process = subprocess.Popen(
                 [exe, os.path.join(self.base_dir, "pgbouncer.ini")],
-                cwd=self.base_dir, stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, user=user,
+                cwd=self.base_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                user=user,
             )
             if self._wait_listening():
                 return self

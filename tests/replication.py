@@ -41,8 +41,9 @@ class StandbyCluster(ThrowawayCluster):
     def __init__(self, primary: ThrowawayCluster) -> None:
         # Keep the primary's settings: a hot standby refuses to start with a
         # smaller max_connections (and friends) than its primary.
-        super().__init__(primary.settings, durable=primary.durable,
-                         preload_pg_stat_statements=False)
+        super().__init__(
+            primary.settings, durable=primary.durable, preload_pg_stat_statements=False
+        )
         self.primary = primary
 
     def _create(self) -> None:
@@ -58,9 +59,20 @@ class StandbyCluster(ThrowawayCluster):
         # -X stream: the WAL written during the copy comes along;
         # --checkpoint=fast: do not wait for the next scheduled checkpoint.
         self._run(
-            "pg_basebackup", "-D", self.data_dir, "-R", "-X", "stream",
-            "--checkpoint=fast", "--no-sync",
-            "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", SUPERUSER,
+            "pg_basebackup",
+            "-D",
+            self.data_dir,
+            "-R",
+            "-X",
+            "stream",
+            "--checkpoint=fast",
+            "--no-sync",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.primary.port),
+            "-U",
+            SUPERUSER,
         )
         self._initialized = True
         atexit.register(self.cleanup)  # as ThrowawayCluster: never leave a server behind
@@ -74,9 +86,12 @@ class StandbyCluster(ThrowawayCluster):
         deadline = time.monotonic() + timeout
         while True:
             try:
-                done = self.psql(
-                    f"select coalesce(pg_last_wal_replay_lsn() >= '{target}'::pg_lsn, false)"
-                ).strip() == "t"
+                done = (
+                    self.psql(
+                        f"select coalesce(pg_last_wal_replay_lsn() >= '{target}'::pg_lsn, false)"
+                    ).strip()
+                    == "t"
+                )
             except RuntimeError:  # still starting up
                 done = False
             if done:

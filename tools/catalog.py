@@ -31,8 +31,9 @@ QUERIES: dict[str, str] = {
     "relation": """
         select c.oid::regclass::text, c.relkind, pg_get_userbyid(c.relowner),
                array(select a::text
-                      from unnest(coalesce(c.relacl, acldefault(case c.relkind when 'S' then 's'
-                                                                  else 'r' end::"char", c.relowner))) a
+                      from unnest(coalesce(c.relacl,
+                                           acldefault(case c.relkind when 'S' then 's'
+                                                      else 'r' end::"char", c.relowner))) a
                      order by 1),
                c.reloptions, c.relrowsecurity, obj_description(c.oid, 'pg_class')
           from pg_class c where c.relnamespace = to_regnamespace('vq')""",

@@ -1,9 +1,9 @@
 """vqdb: thin Python client for the vq stored-procedure API in PostgreSQL.
 
-    import vqdb
-    with vqdb.Catalog() as db:            # DATABASE_URL, else PG* variables
-        video = db.create_video(title="Intro")
-        db.create_video_quality(video_id=video.id, quality="720p", url="s3://...")
+import vqdb
+with vqdb.Catalog() as db:            # DATABASE_URL, else PG* variables
+    video = db.create_video(title="Intro")
+    db.create_video_quality(video_id=video.id, quality="720p", url="s3://...")
 """
 
 from vqdb.catalog import Catalog

@@ -133,10 +133,18 @@ class Catalog:
             keep_idle=keep_idle,
         )
         replicas = replica_dsns_from_env() if replica_dsns is None else list(replica_dsns)
-        self.router = ReplicaRouter(
-            self.pool, replicas, cooldown=replica_cooldown, read_your_writes=read_your_writes,
-            maxconn=maxconn, acquire_timeout=acquire_timeout,
-        ) if replicas else None
+        self.router = (
+            ReplicaRouter(
+                self.pool,
+                replicas,
+                cooldown=replica_cooldown,
+                read_your_writes=read_your_writes,
+                maxconn=maxconn,
+                acquire_timeout=acquire_timeout,
+            )
+            if replicas
+            else None
+        )
 
     # Public methods that are not calls of an SQL function.
     NOT_API = frozenset({"stats", "close", "api_functions"})
@@ -464,8 +472,7 @@ class Catalog:
     ) -> list[VideoQuality]:
         """Every quality of the video: 2160p, 1440p, ..., 144p, original."""
         return self._qualities(
-            self._call("list_qualities_ordered", {"video_id": video_id},
-                       read=not read_from_primary)
+            self._call("list_qualities_ordered", {"video_id": video_id}, read=not read_from_primary)
         )
 
     def set_default_quality(self, video_id: Id, quality_id: Id) -> bool:
@@ -480,8 +487,7 @@ class Catalog:
     ) -> VideoQuality | None:
         """The default quality, or None."""
         found = self._qualities(
-            self._call("get_default_quality", {"video_id": video_id},
-                       read=not read_from_primary)
+            self._call("get_default_quality", {"video_id": video_id}, read=not read_from_primary)
         )
         return found[0] if found else None
 

@@ -168,16 +168,13 @@ class Pool:
         me = threading.Condition(self._mutex)
         self._queue.append(me)
         try:
-            while (
-                self._in_use >= self.maxconn or self._queue[0] is not me
-            ) and not self._closed:
+            while (self._in_use >= self.maxconn or self._queue[0] is not me) and not self._closed:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     self._timeouts += 1
                     raise PoolTimeout(
                         None,
-                        f"no free connection within {timeout:g} s "
-                        f"(all {self.maxconn} in use)",
+                        f"no free connection within {timeout:g} s (all {self.maxconn} in use)",
                     )
                 me.wait(remaining)
             if self._closed:

@@ -9,7 +9,7 @@ or to the primary when none is left. After the cooldown the replica gets
 reads again; if it is still down, one more failed connect puts it back in
 cooldown.
 
-What libpq does is used where it fits (DESIGN.md, "Use what libpq already
+What libpq does is used where it fits (use what libpq already
 does"):
 
 * each replica DSN gets ``target_session_attrs=standby`` unless it sets that
@@ -116,8 +116,9 @@ class ReplicaRouter:
             if name == PRIMARY or any(r.name == name for r in self.replicas):
                 name = f"{name}#{i}"  # the same server twice: still two targets
             # minconn=0: a replica that is down when the client starts is no error.
-            pool = Pool(standby_dsn(dsn), minconn=0, maxconn=maxconn,
-                        acquire_timeout=acquire_timeout)
+            pool = Pool(
+                standby_dsn(dsn), minconn=0, maxconn=maxconn, acquire_timeout=acquire_timeout
+            )
             self.replicas.append(_Replica(name, pool))
         self._mutex = threading.Lock()
         self._next = 0
@@ -153,8 +154,9 @@ class ReplicaRouter:
                     self._replica_errors += 1
                     self._fallbacks += 1
                     self._reads[PRIMARY] += 1
-                logger.warning("vqdb: replica %s unavailable, skipped for %g s",
-                               replica.name, self.cooldown)
+                logger.warning(
+                    "vqdb: replica %s unavailable, skipped for %g s", replica.name, self.cooldown
+                )
                 # Straight to the primary: bounded, whatever the cooldown (even 0).
                 return self.primary
         return None

@@ -1,7 +1,7 @@
-"""DatabaseService: the seed document's interface, for workers written against it.
+"""DatabaseService: the existing service's documentation's interface, for workers written against it.
 
 Class-level methods over one shared, lazily created Catalog (configured from
-DATABASE_URL / PG*, or by ``DatabaseService.configure(dsn=...)``). As the seed
+DATABASE_URL / PG*, or by ``DatabaseService.configure(dsn=...)``). As the existing service's documentation
 document says, a failing operation logs the error with its context (logger
 "vqdb") and returns None or False instead of raising; connections always go
 back to the pool. New code should use vqdb.Catalog, which raises typed errors.
@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 
 class DatabaseService:
-    """The seed's DatabaseService, backed by one vqdb.Catalog per process."""
+    """The existing service's DatabaseService, backed by one vqdb.Catalog per process."""
 
     _catalog: ClassVar[Catalog | None] = None
     _config: ClassVar[dict[str, Any]] = {}
@@ -68,7 +68,7 @@ class DatabaseService:
         Give it back with put_connection. Raises vqdb.PoolTimeout or vqdb.Unavailable.
         """
         conn = cls.catalog().pool.getconn()
-        conn.autocommit = False  # the seed's workers commit themselves
+        conn.autocommit = False  # the existing service's workers commit themselves
         return conn
 
     @classmethod

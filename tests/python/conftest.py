@@ -81,7 +81,39 @@ DIRECT_CONNECTION_ONLY = {
 }
 
 
+# The layer of each test module, by the start of its name (registered in pyproject).
+LAYERS = {
+    "test_plpgsql_source": "sql",
+    "test_migrations": "sql",
+    "test_api_registry": "sql",
+    "test_client_": "client",
+    "test_pool_": "client",
+    "test_errors_mapping": "client",
+    "test_service_facade": "client",
+    "test_batch_": "client",
+    "test_node_client": "client",
+    "test_replica": "client",
+    "test_pgbouncer_client": "client",
+    "test_reliability_": "reliability",
+    "test_cluster": "infra",
+    "test_docker_compose": "infra",
+    "test_pgbouncer": "infra",
+    "test_bench_": "infra",
+    "test_cli_commands": "infra",
+    "test_fixtures": "infra",
+}
+
+
+def layer_of(module: str) -> str:
+    for prefix, layer in sorted(LAYERS.items(), key=lambda kv: -len(kv[0])):
+        if module.startswith(prefix):
+            return layer
+    raise pytest.UsageError(f"{module}: no layer in tests/python/conftest.py LAYERS")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(getattr(pytest.mark, layer_of(item.path.stem)))
     if not VIA_PGBOUNCER:
         return
     direct = [i for i in items if f"{i.path.name}::{i.name}" in DIRECT_CONNECTION_ONLY]

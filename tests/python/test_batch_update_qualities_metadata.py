@@ -29,9 +29,19 @@ def _ladder(conn: psycopg2.extensions.connection) -> list[uuid.UUID]:
         video_id = cur.fetchone()[0]
         cur.execute(
             "select id from vq.create_video_qualities(p_video_id => %s, p_qualities => %s)",
-            (video_id, psycopg2.extras.Json(
-                [{"quality": q, "url": f"https://cdn.example/{q}.mp4", "status": "processing"}
-                 for q in LABELS])),
+            (
+                video_id,
+                psycopg2.extras.Json(
+                    [
+                        {
+                            "quality": q,
+                            "url": f"https://cdn.example/{q}.mp4",
+                            "status": "processing",
+                        }
+                        for q in LABELS
+                    ]
+                ),
+            ),
         )
         return [uuid.UUID(str(r[0])) for r in cur.fetchall()]
 
@@ -42,15 +52,22 @@ def test_overlapping_batches_in_opposite_orders_do_not_deadlock(db_url, superuse
         # enough other rows that the planner reaches the qualities through the primary
         # key in the batch's order, as in production (a tiny table is scanned whole, in
         # the same physical order for everyone, and would hide the problem)
-        cur.execute("insert into vq.videos (id, title) select md5('v' || g)::uuid, 'v' "
-                    "from generate_series(1, 500) g")
-        cur.execute("insert into vq.video_qualities (video_id, quality, url) "
-                    "select md5('v' || g)::uuid, l.label, 'u' "
-                    "from generate_series(1, 500) g, vq.quality_levels l")
+        cur.execute(
+            "insert into vq.videos (id, title) select md5('v' || g)::uuid, 'v' "
+            "from generate_series(1, 500) g"
+        )
+        cur.execute(
+            "insert into vq.video_qualities (video_id, quality, url) "
+            "select md5('v' || g)::uuid, l.label, 'u' "
+            "from generate_series(1, 500) g, vq.quality_levels l"
+        )
         cur.execute("analyze vq.video_qualities")
         # fail fast instead of waiting a second per deadlock
-        cur.execute(sql.SQL("alter database {} set deadlock_timeout = '100ms'")
-                    .format(sql.Identifier(db_url.rsplit("/", 1)[1])))
+        cur.execute(
+            sql.SQL("alter database {} set deadlock_timeout = '100ms'").format(
+                sql.Identifier(db_url.rsplit("/", 1)[1])
+            )
+        )
     rounds = 40
     errors: list[BaseException] = []
     start = threading.Barrier(2)
@@ -62,26 +79,33 @@ def test_overlapping_batches_in_opposite_orders_do_not_deadlock(db_url, superuse
             start.wait()
             with conn.cursor() as cur:
                 for n in range(rounds):
-                    cur.execute("select vq.update_qualities_metadata(p_updates => %s)",
-                                (psycopg2.extras.Json(
-                                    [{"quality_id": str(i), "bitrate": bitrate + n}
-                                     for i in order]),))
+                    cur.execute(
+                        "select vq.update_qualities_metadata(p_updates => %s)",
+                        (
+                            psycopg2.extras.Json(
+                                [{"quality_id": str(i), "bitrate": bitrate + n} for i in order]
+                            ),
+                        ),
+                    )
                     assert cur.fetchone()[0] == len(order)
         except BaseException as exc:
             errors.append(exc)
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=worker, args=(ids, 1000)),
-               threading.Thread(target=worker, args=(list(reversed(ids)), 5000))]
+    threads = [
+        threading.Thread(target=worker, args=(ids, 1000)),
+        threading.Thread(target=worker, args=(list(reversed(ids)), 5000)),
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert not errors, errors
     with superuser_conn.cursor() as cur:
-        cur.execute("select count(distinct bitrate) from vq.video_qualities where id = any(%s)",
-                    (ids,))
+        cur.execute(
+            "select count(distinct bitrate) from vq.video_qualities where id = any(%s)", (ids,)
+        )
         # each batch is atomic: every quality holds the last batch's bitrate
         assert cur.fetchone()[0] == 1
 
@@ -89,21 +113,30 @@ def test_overlapping_batches_in_opposite_orders_do_not_deadlock(db_url, superuse
 def test_a_failing_batch_leaves_no_trace_even_after_earlier_valid_elements(superuser_conn):
     ids = _ladder(superuser_conn)
     with superuser_conn.cursor() as cur:
-        cur.execute("select id, bitrate, status from vq.video_qualities where id = any(%s) "
-                    "order by id", (ids,))
+        cur.execute(
+            "select id, bitrate, status from vq.video_qualities where id = any(%s) order by id",
+            (ids,),
+        )
         before = cur.fetchall()
         with pytest.raises(psycopg2.errors.InvalidParameterValue, match=r"p_updates\[8\]"):
-            cur.execute("select vq.update_qualities_metadata(p_updates => %s)",
-                        (psycopg2.extras.Json(
-                            [{"quality_id": str(i), "bitrate": 1, "status": "ready"}
-                             for i in ids[:7]]
-                            + [{"quality_id": str(ids[7]), "status": "unknown"}]),))
-        cur.execute("select id, bitrate, status from vq.video_qualities where id = any(%s) "
-                    "order by id", (ids,))
+            cur.execute(
+                "select vq.update_qualities_metadata(p_updates => %s)",
+                (
+                    psycopg2.extras.Json(
+                        [{"quality_id": str(i), "bitrate": 1, "status": "ready"} for i in ids[:7]]
+                        + [{"quality_id": str(ids[7]), "status": "unknown"}]
+                    ),
+                ),
+            )
+        cur.execute(
+            "select id, bitrate, status from vq.video_qualities where id = any(%s) order by id",
+            (ids,),
+        )
         assert cur.fetchall() == before
 
 
 # ------------------------------------------------ vqdb.Catalog.update_qualities_metadata --
+
 
 @pytest.fixture
 def db(db_url):
@@ -113,34 +146,49 @@ def db(db_url):
 
 def test_client_update_qualities_metadata_completes_a_ladder(db):
     video = db.create_video(title="ladder")
-    rows = db.create_video_qualities(video.id, [
-        {"quality": q, "url": f"https://cdn.example/{q}.mp4", "status": "processing"}
-        for q in ("1080p", "720p")])
+    rows = db.create_video_qualities(
+        video.id,
+        [
+            {"quality": q, "url": f"https://cdn.example/{q}.mp4", "status": "processing"}
+            for q in ("1080p", "720p")
+        ],
+    )
     by_label = {r.quality: r for r in rows}
-    updated = db.update_qualities_metadata([
-        {"quality_id": by_label["1080p"].id, "bitrate": 5000, "fps": 29.97, "status": "ready"},
-        {"quality_id": str(by_label["720p"].id), "codec": "h264"},   # a UUID's text works too
-        {"quality_id": uuid.uuid4(), "bitrate": 1},                  # no such quality: skipped
-    ])
+    updated = db.update_qualities_metadata(
+        [
+            {"quality_id": by_label["1080p"].id, "bitrate": 5000, "fps": 29.97, "status": "ready"},
+            {"quality_id": str(by_label["720p"].id), "codec": "h264"},  # a UUID's text works too
+            {"quality_id": uuid.uuid4(), "bitrate": 1},  # no such quality: skipped
+        ]
+    )
     assert updated == 2
     after = {q.quality: q for q in db.list_qualities_ordered(video.id)}
     assert (after["1080p"].bitrate, after["1080p"].fps, after["1080p"].status) == (
-        5000, 29.97, "ready")
+        5000,
+        29.97,
+        "ready",
+    )
     assert after["1080p"].processing_completed_at is not None
     assert (after["720p"].codec, after["720p"].status, after["720p"].bitrate) == (
-        "h264", "processing", None)
+        "h264",
+        "processing",
+        None,
+    )
     assert db.update_qualities_metadata([]) == 0
 
 
 def test_client_update_qualities_metadata_is_all_or_nothing_and_names_the_element(db):
     video = db.create_video(title="ladder")
-    rows = db.create_video_qualities(video.id, [
-        {"quality": q, "url": f"https://cdn.example/{q}.mp4"} for q in ("1080p", "720p")])
+    rows = db.create_video_qualities(
+        video.id, [{"quality": q, "url": f"https://cdn.example/{q}.mp4"} for q in ("1080p", "720p")]
+    )
     with pytest.raises(vqdb.InvalidArgument, match=r"p_updates\[2\]") as raised:
-        db.update_qualities_metadata([
-            {"quality_id": rows[0].id, "bitrate": 5000},
-            {"quality_id": rows[1].id, "bitrate": -1},
-        ])
+        db.update_qualities_metadata(
+            [
+                {"quality_id": rows[0].id, "bitrate": 5000},
+                {"quality_id": rows[1].id, "bitrate": -1},
+            ]
+        )
     assert raised.value.sqlstate == "22003"
     assert [q.bitrate for q in db.list_qualities_ordered(video.id)] == [None, None]
     with pytest.raises(vqdb.InvalidArgument, match="unknown key"):

@@ -20,9 +20,18 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 def _video_row() -> dict[str, object]:
     return {
-        "id": uuid.uuid4(), "title": "t", "description": None, "url": "u",
-        "thumbnail_url": None, "duration": 60, "user_id": None, "views": 1, "likes": 2,
-        "status": "draft", "created_at": NOW, "updated_at": NOW,
+        "id": uuid.uuid4(),
+        "title": "t",
+        "description": None,
+        "url": "u",
+        "thumbnail_url": None,
+        "duration": 60,
+        "user_id": None,
+        "views": 1,
+        "likes": 2,
+        "status": "draft",
+        "created_at": NOW,
+        "updated_at": NOW,
     }
 
 
@@ -55,8 +64,17 @@ def test_a_row_of_another_length_than_its_columns_is_refused():
 def test_video_quality_rows_of_two_shapes_do_not_mix():
     fields = [f.name for f in dataclasses.fields(VideoQuality)]
     row = {name: None for name in fields}
-    row.update(id=uuid.uuid4(), video_id=uuid.uuid4(), quality="720p", url="u",
-               is_default=False, status="ready", created_at=NOW, updated_at=NOW, bitrate=5)
+    row.update(
+        id=uuid.uuid4(),
+        video_id=uuid.uuid4(),
+        quality="720p",
+        url="u",
+        is_default=False,
+        status="ready",
+        created_at=NOW,
+        updated_at=NOW,
+        bitrate=5,
+    )
     first = VideoQuality.from_row(fields, [row[n] for n in fields])
     other_order = fields[::-1]
     second = VideoQuality.from_row(other_order, [row[n] for n in other_order])

@@ -28,7 +28,12 @@ def test_quick_benchmark_runs_and_counts_one_round_trip_per_call(tmp_path):
     env.pop("DATABASE_URL", None)  # the benchmark always starts its own durable server
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "### Goals" in proc.stdout
@@ -36,10 +41,18 @@ def test_quick_benchmark_runs_and_counts_one_round_trip_per_call(tmp_path):
 
     client = results["round_trips"]["client"]
     assert set(client) >= {
-        "create_video", "get_video", "update_video_status", "create_video_quality",
-        "create_video_qualities", "update_quality_metadata", "update_qualities_metadata",
-        "update_quality_status", "update_qualities_status", "list_qualities_ordered",
-        "set_default_quality", "get_default_quality",
+        "create_video",
+        "get_video",
+        "update_video_status",
+        "create_video_quality",
+        "create_video_qualities",
+        "update_quality_metadata",
+        "update_qualities_metadata",
+        "update_quality_status",
+        "update_qualities_status",
+        "list_qualities_ordered",
+        "set_default_quality",
+        "get_default_quality",
     }
     assert all(v == 1 for v in client.values()), client
     baseline = results["round_trips"]["baseline"]
@@ -66,8 +79,12 @@ def test_quick_benchmark_runs_and_counts_one_round_trip_per_call(tmp_path):
     sizes = results["scale"]["sizes"]
     assert len(sizes) == 2 and sizes[0]["videos"] < sizes[1]["videos"]
     for size in sizes:
-        for op in ("get_video", "list_qualities_ordered", "set_default_quality",
-                   "update_quality_metadata"):
+        for op in (
+            "get_video",
+            "list_qualities_ordered",
+            "set_default_quality",
+            "update_quality_metadata",
+        ):
             lat = size["latency"][op]
             assert _positive(lat["p50_ms"]) and lat["p50_ms"] <= lat["p99_ms"]
             assert size["plans"][op]["plans"], f"no plan captured for {op}"

@@ -13,15 +13,19 @@ import pytest
 from tests.python.conftest import quote_ident
 
 VQDB = str(Path(sys.executable).parent / "vqdb")  # the console script of this venv
-MIGRATION_IDS = sorted(p.name[:-4] for p in (Path(__file__).resolve().parents[2] /
-                       "migrations").glob("[0-9]*.sql") if not p.name.endswith(".rollback.sql"))
+MIGRATION_IDS = sorted(
+    p.name[:-4]
+    for p in (Path(__file__).resolve().parents[2] / "migrations").glob("[0-9]*.sql")
+    if not p.name.endswith(".rollback.sql")
+)
 
 
 def vqdb_cli(*args, env=None):
     run_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     run_env.update(env or {})
-    return subprocess.run([VQDB, *args], capture_output=True, text=True, env=run_env,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [VQDB, *args], capture_output=True, text=True, env=run_env, timeout=120, check=False
+    )
 
 
 @pytest.fixture
@@ -37,8 +41,9 @@ def empty_db(pg_server):
 def test_migrate_status_check_rollback_on_an_empty_database(empty_db):
     status = vqdb_cli("status", "--database", empty_db)
     assert status.returncode == 0, status.stderr
-    assert [line.split()[1] for line in status.stdout.splitlines() if line.startswith("pending")
-            ] == MIGRATION_IDS
+    assert [
+        line.split()[1] for line in status.stdout.splitlines() if line.startswith("pending")
+    ] == MIGRATION_IDS
 
     check = vqdb_cli("check", "--database", empty_db)
     assert check.returncode == 1
@@ -88,6 +93,7 @@ def test_check_fails_when_a_function_is_missing(db_url, superuser_conn):
 
 def test_check_fails_when_the_server_is_unreachable():
     from tests.cluster import free_port
+
     check = vqdb_cli("check", "--database", f"postgresql://postgres@127.0.0.1:{free_port()}/x")
     assert check.returncode == 1
     assert check.stdout.startswith("FAIL connect:")
@@ -98,18 +104,22 @@ def test_demo(db_url, superuser_conn):
     assert demo.returncode == 0, demo.stderr
     out = demo.stdout
     assert "3 videos x 9 qualities on 2 threads" in out
-    ladder = [line.split()[0] for line in out.splitlines()
-              if line.startswith("  ") and line.split()[0].endswith(("p", "original"))]
-    assert ladder == ["2160p", "1440p", "1080p", "720p", "480p", "360p", "240p", "144p",
-                      "original"]
+    ladder = [
+        line.split()[0]
+        for line in out.splitlines()
+        if line.startswith("  ") and line.split()[0].endswith(("p", "original"))
+    ]
+    assert ladder == ["2160p", "1440p", "1080p", "720p", "480p", "360p", "240p", "144p", "original"]
     assert [line.split()[0] for line in out.splitlines() if "<- default" in line] == ["1080p"]
     assert "timeouts      0" in out and "acquisitions" in out
     assert "66/66 calls" in demo.stderr  # the progress bar's last state
     with superuser_conn.cursor() as cur:  # every video published, its ladder ready
         cur.execute("select status, count(*) from vq.videos group by status")
         assert cur.fetchall() == [("published", 3)]
-        cur.execute("select status, count(*), count(*) filter (where is_default) "
-                    "from vq.video_qualities group by status")
+        cur.execute(
+            "select status, count(*), count(*) filter (where is_default) "
+            "from vq.video_qualities group by status"
+        )
         assert cur.fetchall() == [("ready", 27, 3)]
 
 
@@ -119,7 +129,8 @@ def test_migrations_dir_from_the_environment(empty_db, tmp_path):
         (tmp_path / name).write_text((root / name).read_text())
     env = {"VQDB_MIGRATIONS": str(tmp_path)}
     assert vqdb_cli("migrate", "--database", empty_db, env=env).stdout.strip() == (
-        "applied: 0001.schema")
+        "applied: 0001.schema"
+    )
     status = vqdb_cli("status", "--database", empty_db, env=env)
     assert status.stdout.splitlines() == ["applied  0001.schema", "1 applied, 0 pending"]
     assert vqdb_cli("check", "--database", empty_db).returncode == 1  # the repo's: pending

@@ -23,13 +23,21 @@ def db(db_url):
 def test_create_video_returns_every_column(db):
     user = uuid.uuid4()
     video = db.create_video(
-        title="Intro", description="d", url="https://x/v.mp4", thumbnail_url="https://x/t.jpg",
-        duration=61, user_id=user,
+        title="Intro",
+        description="d",
+        url="https://x/v.mp4",
+        thumbnail_url="https://x/t.jpg",
+        duration=61,
+        user_id=user,
     )
     assert isinstance(video, vqdb.Video)
     assert isinstance(video.id, uuid.UUID)
     assert (video.title, video.description, video.url, video.thumbnail_url) == (
-        "Intro", "d", "https://x/v.mp4", "https://x/t.jpg")
+        "Intro",
+        "d",
+        "https://x/v.mp4",
+        "https://x/t.jpg",
+    )
     assert (video.duration, video.user_id, video.views, video.likes) == (61, user, 0, 0)
     assert video.status == "draft"
     assert video.created_at.tzinfo is not None and video.updated_at >= video.created_at
@@ -62,17 +70,38 @@ def test_create_video_quality_with_every_argument(db):
     video = db.create_video(title="A")
     started = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
     q = db.create_video_quality(
-        video_id=video.id, quality="720p", url="https://x/720.mp4", file_size=104857600,
-        bitrate=5000, resolution_width=1280, resolution_height=720, codec="h264",
-        container="mp4", duration=61.5, fps=29.97, pixel_format="yuv420p", color_space="bt709",
-        audio_codec="aac", audio_bitrate=128, audio_channels=2, audio_sample_rate=48000,
-        aspect_ratio="16:9", frame_count=1843, encoding_time=12.5, is_default=True,
-        status="ready", processing_started_at=started,
+        video_id=video.id,
+        quality="720p",
+        url="https://x/720.mp4",
+        file_size=104857600,
+        bitrate=5000,
+        resolution_width=1280,
+        resolution_height=720,
+        codec="h264",
+        container="mp4",
+        duration=61.5,
+        fps=29.97,
+        pixel_format="yuv420p",
+        color_space="bt709",
+        audio_codec="aac",
+        audio_bitrate=128,
+        audio_channels=2,
+        audio_sample_rate=48000,
+        aspect_ratio="16:9",
+        frame_count=1843,
+        encoding_time=12.5,
+        is_default=True,
+        status="ready",
+        processing_started_at=started,
     )
     assert isinstance(q, vqdb.VideoQuality)
     assert (q.video_id, q.quality, q.url) == (video.id, "720p", "https://x/720.mp4")
     assert (q.file_size, q.bitrate, q.resolution_width, q.resolution_height) == (
-        104857600, 5000, 1280, 720)
+        104857600,
+        5000,
+        1280,
+        720,
+    )
     assert (q.codec, q.container, q.duration, q.fps) == ("h264", "mp4", 61.5, 29.97)
     assert (q.pixel_format, q.color_space, q.audio_codec) == ("yuv420p", "bt709", "aac")
     assert (q.audio_bitrate, q.audio_channels, q.audio_sample_rate) == (128, 2, 48000)
@@ -87,7 +116,8 @@ def test_create_video_quality_defaults_and_restart_keeps_the_id(db):
     first = db.create_video_quality(video_id=video.id, quality="480p", url="u1")
     assert (first.status, first.is_default, first.bitrate) == ("pending", False, None)
     again = db.create_video_quality(
-        video_id=video.id, quality="480p", url="u2", status="processing", bitrate=900)
+        video_id=video.id, quality="480p", url="u2", status="processing", bitrate=900
+    )
     assert again.id == first.id and again.created_at == first.created_at
     assert (again.url, again.status, again.bitrate) == ("u2", "processing", 900)
     assert again.processing_started_at is not None
@@ -97,12 +127,20 @@ def test_create_video_quality_defaults_and_restart_keeps_the_id(db):
 def test_create_video_qualities_in_one_call(db):
     video = db.create_video(title="A")
     started = datetime.now(UTC) - timedelta(minutes=5)
-    rows = db.create_video_qualities(video.id, [
-        {"quality": "144p", "url": "u144"},
-        {"quality": "1080p", "url": "u1080", "bitrate": 8000, "status": "processing",
-         "processing_started_at": started},
-        {"quality": "original", "url": "uo", "fps": 25.0},
-    ])
+    rows = db.create_video_qualities(
+        video.id,
+        [
+            {"quality": "144p", "url": "u144"},
+            {
+                "quality": "1080p",
+                "url": "u1080",
+                "bitrate": 8000,
+                "status": "processing",
+                "processing_started_at": started,
+            },
+            {"quality": "original", "url": "uo", "fps": 25.0},
+        ],
+    )
     assert [r.quality for r in rows] == ["1080p", "144p", "original"]
     by_label = {r.quality: r for r in rows}
     assert by_label["1080p"].bitrate == 8000
@@ -114,8 +152,9 @@ def test_create_video_qualities_in_one_call(db):
 def test_create_video_qualities_is_all_or_nothing(db):
     video = db.create_video(title="A")
     with pytest.raises(vqdb.InvalidArgument) as err:
-        db.create_video_qualities(video.id, [
-            {"quality": "720p", "url": "ok"}, {"quality": "999p", "url": "bad"}])
+        db.create_video_qualities(
+            video.id, [{"quality": "720p", "url": "ok"}, {"quality": "999p", "url": "bad"}]
+        )
     assert "p_qualities[2]" in err.value.message
     assert db.list_qualities_ordered(video.id) == []
     assert db.create_video_qualities(video.id, []) == []
@@ -124,10 +163,19 @@ def test_create_video_qualities_is_all_or_nothing(db):
 def test_update_quality_metadata_changes_only_what_is_given(db):
     video = db.create_video(title="A")
     q = db.create_video_quality(
-        video_id=video.id, quality="720p", url="u", codec="h264", status="processing")
-    assert db.update_quality_metadata(
-        q.id, file_size=10, bitrate=5000, resolution_width=1280, resolution_height=720,
-        status="ready") is True
+        video_id=video.id, quality="720p", url="u", codec="h264", status="processing"
+    )
+    assert (
+        db.update_quality_metadata(
+            q.id,
+            file_size=10,
+            bitrate=5000,
+            resolution_width=1280,
+            resolution_height=720,
+            status="ready",
+        )
+        is True
+    )
     (after,) = db.list_qualities_ordered(video.id)
     assert (after.codec, after.url) == ("h264", "u")  # kept
     assert (after.file_size, after.bitrate, after.status) == (10, 5000, "ready")
@@ -151,7 +199,8 @@ def test_update_quality_status_and_transitions(db):
 def test_update_qualities_status_counts_the_existing_rows(db):
     video = db.create_video(title="A")
     rows = db.create_video_qualities(
-        video.id, [{"quality": label, "url": label} for label in ("720p", "480p", "360p")])
+        video.id, [{"quality": label, "url": label} for label in ("720p", "480p", "360p")]
+    )
     ids = [r.id for r in rows]
     assert db.update_qualities_status(ids + [uuid.uuid4()], "processing") == 3
     assert {r.status for r in db.list_qualities_ordered(video.id)} == {"processing"}
@@ -215,7 +264,8 @@ def test_threads_share_one_catalog(db_url):
                 video = db.create_video(title=f"w{n}-{i}")
                 for label in LADDER:
                     q = db.create_video_quality(
-                        video_id=video.id, quality=label, url=label, status="processing")
+                        video_id=video.id, quality=label, url=label, status="processing"
+                    )
                     db.update_quality_metadata(q.id, bitrate=1000, status="ready")
                     db.set_default_quality(video.id, q.id)  # races on purpose
                 with lock:

@@ -25,7 +25,11 @@ def compose_config() -> dict[str, Any]:
     assert exe, "docker-compose not found (./dev test installs it: apt-get install docker-compose)"
     proc = subprocess.run(
         [exe, "-f", str(REPO_ROOT / "docker-compose.yml"), "config"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, f"docker-compose config failed:\n{proc.stderr}"
     config = yaml.safe_load(proc.stdout)
@@ -75,15 +79,23 @@ def test_optional_standby_and_pgbouncer_mirror_the_tests() -> None:
     assert "install" in dockerfile and "pgbouncer" in dockerfile
 
     def settings(text: str) -> dict[str, str]:
-        pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line
-                 and not line.lstrip().startswith(";"))
+        pairs = (
+            line.split("=", 1)
+            for line in text.splitlines()
+            if "=" in line and not line.lstrip().startswith(";")
+        )
         return {k.strip(): v.strip() for k, v in pairs}
 
     ours = PgBouncer("postgresql://postgres@127.0.0.1:5432/x")
     ours.base_dir, ours.port = "/nonexistent", 6432  # only to render the ini
     tested = settings(ours.ini())
     compose = settings((REPO_ROOT / "docker/pgbouncer.ini").read_text())
-    for key in ("pool_mode", "default_pool_size", "max_client_conn", "auth_query",
-                "ignore_startup_parameters"):
+    for key in (
+        "pool_mode",
+        "default_pool_size",
+        "max_client_conn",
+        "auth_query",
+        "ignore_startup_parameters",
+    ):
         assert compose[key] == tested[key], key
     assert compose["*"] == "host=db port=5432"

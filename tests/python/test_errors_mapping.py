@@ -46,8 +46,12 @@ def test_not_found_for_an_unknown_video(db):
         (lambda db, v: db.get_video("not-a-uuid"), "22P02"),
         (lambda db, v: db.update_video_status(v.id, "deleted"), "22023"),
         (lambda db, v: db.create_video_quality(video_id=v.id, quality="999p", url="u"), "22023"),
-        (lambda db, v: db.create_video_quality(video_id=v.id, quality="720p", url="u",
-                                               bitrate=-5), "22003"),
+        (
+            lambda db, v: db.create_video_quality(
+                video_id=v.id, quality="720p", url="u", bitrate=-5
+            ),
+            "22003",
+        ),
     ],
 )
 def test_invalid_argument(db, call, sqlstate):
@@ -105,8 +109,10 @@ def wait_for_lock_waiter(conn, timeout=30.0):
     deadline = time.monotonic() + timeout
     with conn.cursor() as cur:
         while time.monotonic() < deadline:
-            cur.execute("select count(*) from pg_stat_activity "
-                        "where datname = current_database() and wait_event_type = 'Lock'")
+            cur.execute(
+                "select count(*) from pg_stat_activity "
+                "where datname = current_database() and wait_event_type = 'Lock'"
+            )
             if cur.fetchone()[0]:
                 return
             time.sleep(0.02)
@@ -140,13 +146,23 @@ def test_pool_timeout(db_url):
 @pytest.mark.parametrize(
     ("sqlstate", "cls"),
     [
-        ("P0002", vqdb.NotFound), ("23503", vqdb.NotFound),
-        ("22000", vqdb.InvalidArgument), ("22012", vqdb.InvalidArgument),
-        ("23502", vqdb.InvalidArgument), ("23514", vqdb.InvalidArgument),
-        ("23505", vqdb.Conflict), ("40001", vqdb.Conflict), ("40P01", vqdb.Conflict),
-        ("08006", vqdb.Unavailable), ("08001", vqdb.Unavailable), ("57P01", vqdb.Unavailable),
-        ("57P02", vqdb.Unavailable), ("57P03", vqdb.Unavailable),
-        ("23000", vqdb.VqdbError), ("42883", vqdb.VqdbError), ("57014", vqdb.VqdbError),
+        ("P0002", vqdb.NotFound),
+        ("23503", vqdb.NotFound),
+        ("22000", vqdb.InvalidArgument),
+        ("22012", vqdb.InvalidArgument),
+        ("23502", vqdb.InvalidArgument),
+        ("23514", vqdb.InvalidArgument),
+        ("23505", vqdb.Conflict),
+        ("40001", vqdb.Conflict),
+        ("40P01", vqdb.Conflict),
+        ("08006", vqdb.Unavailable),
+        ("08001", vqdb.Unavailable),
+        ("57P01", vqdb.Unavailable),
+        ("57P02", vqdb.Unavailable),
+        ("57P03", vqdb.Unavailable),
+        ("23000", vqdb.VqdbError),
+        ("42883", vqdb.VqdbError),
+        ("57014", vqdb.VqdbError),
         (None, vqdb.VqdbError),
     ],
 )

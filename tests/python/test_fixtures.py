@@ -10,7 +10,9 @@ seen_databases: list[str] = []
 
 
 def migration_ids() -> set[str]:
-    return {p.stem for p in Path(MIGRATIONS_DIR).glob("[0-9]*.sql") if not p.stem.endswith(".rollback")}
+    return {
+        p.stem for p in Path(MIGRATIONS_DIR).glob("[0-9]*.sql") if not p.stem.endswith(".rollback")
+    }
 
 
 def check_fresh_migrated_database(superuser_conn) -> None:

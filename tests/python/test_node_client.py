@@ -27,8 +27,13 @@ def ensure_node_modules() -> None:
         return
     npm = shutil.which("npm")
     assert npm, "npm not found (./dev test installs nodejs and npm)"
-    subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True,
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund"],
+        cwd=NODE_DIR,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
 
 
 def as_user(url: str, user: str, password: str) -> str:
@@ -52,8 +57,13 @@ def test_node_script_calls_the_api_by_name(
         cur.execute(f"grant vq_worker to {role}")
     try:
         proc = subprocess.run(
-            [node, "calls.js"], cwd=NODE_DIR, capture_output=True, text=True, timeout=120,
-            env={**os.environ, "DATABASE_URL": as_user(db_url, role, password)}, check=False,
+            [node, "calls.js"],
+            cwd=NODE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "DATABASE_URL": as_user(db_url, role, password)},
+            check=False,
         )
     finally:
         with superuser_conn.cursor() as cur:
@@ -76,9 +86,7 @@ def test_node_script_calls_the_api_by_name(
     # The rows are really there, as the script printed them.
     video_id = next(line.split()[1] for line in lines if line.startswith("video "))
     with superuser_conn.cursor() as cur:
-        cur.execute(
-            "select quality, is_default from vq.list_qualities_ordered(%s)", (video_id,)
-        )
+        cur.execute("select quality, is_default from vq.list_qualities_ordered(%s)", (video_id,))
         rows = cur.fetchall()
     assert [q for q, _ in rows] == ["2160p", "1080p", "720p", "360p", "original"]
     assert [q for q, d in rows if d] == ["1080p"]

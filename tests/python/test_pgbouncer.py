@@ -111,11 +111,21 @@ def test_node_example_through_pgbouncer(narrow_bouncer: PgBouncer, db_url: str) 
     node = shutil.which("node")
     assert node, "node not found (./dev test installs nodejs)"
     if not (NODE_DIR / "node_modules" / "pg").exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True,
-                       capture_output=True, timeout=600)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"],
+            cwd=NODE_DIR,
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
     proc = subprocess.run(
-        [node, "calls.js"], cwd=NODE_DIR, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "DATABASE_URL": narrow_bouncer.url(dbname(db_url))}, check=False,
+        [node, "calls.js"],
+        cwd=NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DATABASE_URL": narrow_bouncer.url(dbname(db_url))},
+        check=False,
     )
     assert proc.returncode == 0, f"calls.js failed through pgbouncer:\n{proc.stdout}{proc.stderr}"
     assert proc.stdout.splitlines()[-1] == "ok"

@@ -36,8 +36,14 @@ SESSION_SQL = re.compile(
 # psycopg2 methods that send SET (or open a server-side cursor) on their own.
 SESSION_CALLS = {"set_session", "set_client_encoding", "set_isolation_level", "tpc_begin"}
 # Parameters PgBouncer itself tracks and sets per client: not the client's state.
-BOUNCER_TRACKED = {"client_encoding", "DateStyle", "TimeZone", "standard_conforming_strings",
-                   "application_name", "IntervalStyle"}
+BOUNCER_TRACKED = {
+    "client_encoding",
+    "DateStyle",
+    "TimeZone",
+    "standard_conforming_strings",
+    "application_name",
+    "IntervalStyle",
+}
 
 
 def client_sources() -> dict[str, ast.Module]:
@@ -62,8 +68,12 @@ def test_client_source_sends_no_session_state() -> None:
     for name, tree in client_sources().items():
         skip = docstrings(tree)
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                    and id(node) not in skip and SESSION_SQL.search(node.value)):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in skip
+                and SESSION_SQL.search(node.value)
+            ):
                 problems.append(f"{name}:{node.lineno}: SQL {node.value!r}")
             if isinstance(node, ast.Call):
                 func = node.func
@@ -77,9 +87,16 @@ def test_client_source_sends_no_session_state() -> None:
 
 def test_the_source_check_catches_session_sql() -> None:
     """The pattern is not vacuous: each kind of session state is recognised."""
-    for sql in ["SET search_path = x", "set local work_mem = '1MB'", "PREPARE q AS SELECT 1",
-                "select pg_advisory_lock(1)", "LISTEN ch", "create temp table t (a int)",
-                "DECLARE c CURSOR FOR SELECT 1", "BEGIN"]:
+    for sql in [
+        "SET search_path = x",
+        "set local work_mem = '1MB'",
+        "PREPARE q AS SELECT 1",
+        "select pg_advisory_lock(1)",
+        "LISTEN ch",
+        "create temp table t (a int)",
+        "DECLARE c CURSOR FOR SELECT 1",
+        "BEGIN",
+    ]:
         assert SESSION_SQL.search(sql), sql
     assert not SESSION_SQL.search("SELECT * FROM vq.set_default_quality(p_video_id => %s)")
 
@@ -100,16 +117,16 @@ def test_workload_through_one_shared_server_session_leaves_it_clean(
         try:
             for i in range(5):
                 video = db.create_video(title=f"t{n}-{i}")
-                rows = db.create_video_qualities(video.id, [
-                    {"quality": "720p", "url": "u"}, {"quality": "1080p", "url": "u"}])
+                rows = db.create_video_qualities(
+                    video.id, [{"quality": "720p", "url": "u"}, {"quality": "1080p", "url": "u"}]
+                )
                 hd = next(q.id for q in rows if q.quality == "1080p")
                 assert db.update_quality_status(hd, "processing")
                 assert db.update_quality_status(hd, "ready")
                 assert db.set_default_quality(video.id, hd)
                 default = db.get_default_quality(video.id)
                 assert default is not None and default.id == hd
-                assert [q.quality for q in db.list_qualities_ordered(video.id)] == [
-                    "1080p", "720p"]
+                assert [q.quality for q in db.list_qualities_ordered(video.id)] == ["1080p", "720p"]
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
 

@@ -53,8 +53,10 @@ def test_timeout_then_the_pool_still_works(db_url):
 
 def backends(conn, dbname):
     with conn.cursor() as cur:
-        cur.execute("select pid from pg_stat_activity where datname = %s "
-                    "and application_name = 'vqdb'", (dbname,))
+        cur.execute(
+            "select pid from pg_stat_activity where datname = %s and application_name = 'vqdb'",
+            (dbname,),
+        )
         return [pid for (pid,) in cur.fetchall()]
 
 
@@ -91,7 +93,8 @@ def test_a_connection_lost_during_a_call_is_dropped_and_the_call_retried(db_url,
             result: list[object] = []
             t = threading.Thread(
                 target=lambda: result.append(db.update_video_status(video.id, "published")),
-                daemon=True)
+                daemon=True,
+            )
             t.start()
             first = wait_for_waiter(superuser_conn)
             terminate(superuser_conn, [first])  # mid-call: the call is lost
@@ -113,7 +116,8 @@ def test_create_video_lost_mid_call_is_retried_and_creates_one_video(db_url, sup
             cur.execute("lock table vq.videos in exclusive mode")
             result: list[object] = []
             t = threading.Thread(
-                target=lambda: result.append(db.create_video(title="maybe")), daemon=True)
+                target=lambda: result.append(db.create_video(title="maybe")), daemon=True
+            )
             t.start()
             first = wait_for_waiter(superuser_conn)
             terminate(superuser_conn, [first])
@@ -142,8 +146,10 @@ def wait_for_waiter(conn):
 
     def waiting():
         with conn.cursor() as cur:
-            cur.execute("select pid from pg_stat_activity where datname = current_database() "
-                        "and application_name = 'vqdb' and wait_event_type = 'Lock'")
+            cur.execute(
+                "select pid from pg_stat_activity where datname = current_database() "
+                "and application_name = 'vqdb' and wait_event_type = 'Lock'"
+            )
             found[:] = [pid for (pid,) in cur.fetchall()]
         return bool(found)
 

@@ -40,8 +40,12 @@ from tests.python.reliability.checksum import table_checksums
 
 psycopg2.extras.register_uuid()
 
-CLIENT_ERROR = {"P0002": vqdb.NotFound, "23505": vqdb.Conflict, "22": vqdb.InvalidArgument,
-                "23": vqdb.InvalidArgument}
+CLIENT_ERROR = {
+    "P0002": vqdb.NotFound,
+    "23505": vqdb.Conflict,
+    "22": vqdb.InvalidArgument,
+    "23": vqdb.InvalidArgument,
+}
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +53,8 @@ def bad_input_db(pg_server: PgServer, migrated_template: str) -> Iterator[str]:
     """One migrated database for the whole module (cases leave it as they found it)."""
     name = f"bad_input_{uuid.uuid4().hex[:8]}"
     pg_server.execute(
-        f"create database {quote_ident(name)} template {quote_ident(migrated_template)}")
+        f"create database {quote_ident(name)} template {quote_ident(migrated_template)}"
+    )
     try:
         yield pg_server.url(name)
     finally:
@@ -74,17 +79,25 @@ def refs(admin: psycopg2.extensions.connection) -> dict[Ref, uuid.UUID]:
         other = cur.fetchone()[0]  # type: ignore[index]
         cur.execute(
             "select id from vq.create_video_quality(%s, '720p', 's3://v/720', "
-            "p_status => 'ready', p_is_default => true)", (video,))
+            "p_status => 'ready', p_is_default => true)",
+            (video,),
+        )
         ready = cur.fetchone()[0]  # type: ignore[index]
         cur.execute("select id from vq.create_video_quality(%s, '480p', 's3://v/480')", (video,))
         pending = cur.fetchone()[0]  # type: ignore[index]
         cur.execute(
             "select id from vq.create_video_quality(%s, '1080p', 's3://o/1080', "
-            "p_status => 'ready')", (other,))
+            "p_status => 'ready')",
+            (other,),
+        )
         other_ready = cur.fetchone()[0]  # type: ignore[index]
     return {
-        Ref.VIDEO: video, Ref.READY: ready, Ref.PENDING: pending, Ref.OTHER_VIDEO: other,
-        Ref.OTHER_READY: other_ready, Ref.UNKNOWN: uuid.uuid4(),
+        Ref.VIDEO: video,
+        Ref.READY: ready,
+        Ref.PENDING: pending,
+        Ref.OTHER_VIDEO: other,
+        Ref.OTHER_READY: other_ready,
+        Ref.UNKNOWN: uuid.uuid4(),
     }
 
 
@@ -130,10 +143,14 @@ def call_sql(conn: psycopg2.extensions.connection, case: Case, args: dict[str, A
         else:
             parts.append(sql.SQL("{} => %s").format(sql.Identifier(f"p_{name}")))
             is_json = name in ("qualities", "updates") and value is not None
-            params.append(psycopg2.extras.Json(value, dumps=lambda v: json.dumps(v, default=str))
-                          if is_json else value)
+            params.append(
+                psycopg2.extras.Json(value, dumps=lambda v: json.dumps(v, default=str))
+                if is_json
+                else value
+            )
     stmt = sql.SQL("select * from vq.{}({})").format(
-        sql.Identifier(case.function), sql.SQL(", ").join(parts))
+        sql.Identifier(case.function), sql.SQL(", ").join(parts)
+    )
     with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
         cur.execute(stmt, params)
         return cur.fetchall()
@@ -175,28 +192,35 @@ def test_cases_are_many_and_cover_every_function(admin: psycopg2.extensions.conn
     assert len(ids) == len(set(ids)), "duplicate case ids"
     assert len(CASES) >= 60
     with admin.cursor() as cur:
-        cur.execute("select proname from pg_proc where pronamespace = 'vq'::regnamespace"
-                    " and prosecdef and proname in %s", (tuple(c.function for c in CASES),))
+        cur.execute(
+            "select proname from pg_proc where pronamespace = 'vq'::regnamespace"
+            " and prosecdef and proname in %s",
+            (tuple(c.function for c in CASES),),
+        )
         covered = {name for (name,) in cur.fetchall()}
-        cur.execute("select proname from pg_proc where pronamespace = 'vq'::regnamespace"
-                    " and prosecdef and proname in ('create_video', 'get_video',"
-                    " 'update_video_status', 'create_video_quality', 'create_video_qualities',"
-                    " 'update_quality_metadata', 'update_quality_status',"
-                    " 'update_qualities_status', 'list_qualities_ordered',"
-                    " 'set_default_quality', 'get_default_quality')")
+        cur.execute(
+            "select proname from pg_proc where pronamespace = 'vq'::regnamespace"
+            " and prosecdef and proname in ('create_video', 'get_video',"
+            " 'update_video_status', 'create_video_quality', 'create_video_qualities',"
+            " 'update_quality_metadata', 'update_quality_status',"
+            " 'update_qualities_status', 'list_qualities_ordered',"
+            " 'set_default_quality', 'get_default_quality')"
+        )
         contract = {name for (name,) in cur.fetchall()}
     assert len(contract) == 11
     assert contract <= covered
     # and every API function a later migration added
     with admin.cursor() as cur:
-        cur.execute("select proname from pg_proc where pronamespace = 'vq'::regnamespace"
-                    " and prosecdef")
+        cur.execute(
+            "select proname from pg_proc where pronamespace = 'vq'::regnamespace and prosecdef"
+        )
         assert {name for (name,) in cur.fetchall()} <= covered
 
 
 PARAMS = [
     pytest.param(case, via, id=f"{via}:{case.function}:{case.id}")
-    for case in CASES for via in case.via
+    for case in CASES
+    for via in case.via
 ]
 
 
@@ -219,8 +243,11 @@ def test_bad_input(
         except psycopg2.Error as exc:
             error = (exc.pgcode, exc.diag.message_primary or str(exc))
     else:
-        expected = (CLIENT_ERROR.get(case.expect.sqlstate) or CLIENT_ERROR[case.expect.sqlstate[:2]]
-                    if isinstance(case.expect, Raises) else None)
+        expected = (
+            CLIENT_ERROR.get(case.expect.sqlstate) or CLIENT_ERROR[case.expect.sqlstate[:2]]
+            if isinstance(case.expect, Raises)
+            else None
+        )
         try:
             result = getattr(catalog, case.function)(**args)
         except vqdb.VqdbError as exc:
@@ -243,7 +270,9 @@ def test_bad_input(
     with admin.cursor() as cur:
         cur.execute(
             sql.SQL("select {} from vq.{} where id = any(%s)").format(
-                sql.Identifier(expect.column), sql.Identifier(table)),
-            (result_ids(result, case, args, via),))
+                sql.Identifier(expect.column), sql.Identifier(table)
+            ),
+            (result_ids(result, case, args, via),),
+        )
         stored = [value for (value,) in cur.fetchall()]
     assert expect.value in stored, f"stored {stored!r}, given {expect.value!r}"

@@ -35,8 +35,10 @@ def wait_for_lock_waiters(admin, n: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     with admin.cursor() as cur:
         while True:
-            cur.execute("select count(*) from pg_stat_activity where datname = current_database()"
-                        " and wait_event_type = 'Lock'")
+            cur.execute(
+                "select count(*) from pg_stat_activity where datname = current_database()"
+                " and wait_event_type = 'Lock'"
+            )
             if cur.fetchone()[0] >= n:
                 return
             assert time.monotonic() < deadline, "the calls did not queue for the lock"
@@ -74,18 +76,23 @@ def setup_two_ready(
 BATCHES = {
     "update_qualities_status": lambda db, ids: db.update_qualities_status(ids, "ready"),
     "update_qualities_metadata": lambda db, ids: db.update_qualities_metadata(
-        [{"quality_id": i, "bitrate": 7} for i in ids]),
+        [{"quality_id": i, "bitrate": 7} for i in ids]
+    ),
 }
 DEFAULT_CHANGES = {
     "set_default_quality": lambda db, video, q, label: db.set_default_quality(video, q),
     # a restart of the ready quality that makes it the default
     "create_video_quality(is_default)": lambda db, video, q, label: db.create_video_quality(
-        video, label, f"s3://l/{label}", status="ready", is_default=True),
+        video, label, f"s3://l/{label}", status="ready", is_default=True
+    ),
     # a restart of the whole ladder that makes one the default
     "create_video_qualities": lambda db, video, q, label: db.create_video_qualities(
-        video, [{"quality": OTHER[label], "url": f"s3://l/{OTHER[label]}", "status": "ready"},
-                {"quality": label, "url": f"s3://l/{label}", "status": "ready",
-                 "is_default": True}]),
+        video,
+        [
+            {"quality": OTHER[label], "url": f"s3://l/{OTHER[label]}", "status": "ready"},
+            {"quality": label, "url": f"s3://l/{label}", "status": "ready", "is_default": True},
+        ],
+    ),
 }
 OTHER = {"720p": "480p", "480p": "720p"}
 
@@ -106,8 +113,9 @@ def test_default_change_and_batch_do_not_deadlock(
             change_out: list[object] = []
             t1 = in_thread(lambda: BATCHES[batch](db, [low, high]), batch_out)
             wait_for_lock_waiters(superuser_conn, 1)  # 2. the batch queues
-            t2 = in_thread(lambda: DEFAULT_CHANGES[change](db, video, target, target_label),
-                           change_out)
+            t2 = in_thread(
+                lambda: DEFAULT_CHANGES[change](db, video, target, target_label), change_out
+            )
             wait_for_lock_waiters(superuser_conn, 2)  # 3. the default change queues
             holder.rollback()  # 4. let go
             t1.join(60)
@@ -117,8 +125,9 @@ def test_default_change_and_batch_do_not_deadlock(
         errors = [o for o in batch_out + change_out if isinstance(o, Exception)]
         assert errors == [], f"{errors!r}"
         with superuser_conn.cursor() as cur:
-            cur.execute("select id from vq.video_qualities where video_id = %s and is_default",
-                        (video,))
+            cur.execute(
+                "select id from vq.video_qualities where video_id = %s and is_default", (video,)
+            )
             assert [r[0] for r in cur.fetchall()] == [target]
 
 
@@ -129,11 +138,12 @@ def test_ladder_restart_and_batch_do_not_deadlock(db_url, superuser_conn, batch)
     with vqdb.Catalog(db_url, maxconn=4, retries=0) as db:
         video, low, high, _target, _label = setup_two_ready(db, "lower id")
         with superuser_conn.cursor() as cur:
-            cur.execute("select id, quality from vq.video_qualities where video_id = %s",
-                        (video,))
+            cur.execute("select id, quality from vq.video_qualities where video_id = %s", (video,))
             labels = dict(cur.fetchall())
-        ladder = [{"quality": labels[q], "url": f"s3://l/{labels[q]}/2", "status": "ready"}
-                  for q in (high, low)]
+        ladder = [
+            {"quality": labels[q], "url": f"s3://l/{labels[q]}/2", "status": "ready"}
+            for q in (high, low)
+        ]
         holder = psycopg2.connect(db_url)
         try:
             with holder.cursor() as cur:

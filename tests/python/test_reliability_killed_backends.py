@@ -56,8 +56,10 @@ def test_killed_backends_under_load():
                 with admin.cursor() as cur:
                     while not stop.is_set():
                         time.sleep(KILL_EVERY_S)
-                        cur.execute("select pid, state from pg_stat_activity"
-                                    " where application_name = %s", (APP,))
+                        cur.execute(
+                            "select pid, state from pg_stat_activity where application_name = %s",
+                            (APP,),
+                        )
                         backends = cur.fetchall()
                         if not backends:
                             continue
@@ -83,7 +85,8 @@ def test_killed_backends_under_load():
             assert errors == [], f"{len(errors)} unexpected errors, e.g. {errors[:3]!r}"
             repeated = [e for led in ledgers for e in led.repeated]
             assert repeated == [], (
-                f"{len(repeated)} calls failed despite the retries: {repeated[:3]!r}")
+                f"{len(repeated)} calls failed despite the retries: {repeated[:3]!r}"
+            )
             total_kills = kills["idle"] + kills["busy"]
             assert total_kills > 0
             stats = db.stats()
@@ -95,8 +98,9 @@ def test_killed_backends_under_load():
             handed = [db.pool.getconn() for _ in range(db.pool.maxconn)]
             try:
                 with admin.cursor() as cur:
-                    cur.execute("select pid from pg_stat_activity where application_name = %s",
-                                (APP,))
+                    cur.execute(
+                        "select pid from pg_stat_activity where application_name = %s", (APP,)
+                    )
                     alive = {pid for (pid,) in cur.fetchall()}
                 pids = {c.info.backend_pid for c in handed}
                 assert pids <= alive, f"dead connections handed out: {pids - alive}"

@@ -22,8 +22,10 @@ APP = "vqdb-pool-test"
 
 def server_connections(admin, dbname: str) -> int:
     with admin.cursor() as cur:
-        cur.execute("select count(*) from pg_stat_activity where datname = %s"
-                    " and application_name = %s", (dbname, APP))
+        cur.execute(
+            "select count(*) from pg_stat_activity where datname = %s and application_name = %s",
+            (dbname, APP),
+        )
         return int(cur.fetchone()[0])
 
 
@@ -125,8 +127,7 @@ def test_full_pool_times_out_then_recovers(db_url):
         # a caller already waiting when a connection comes back is served, not timed out
         held = [db.pool.getconn() for _ in range(10)]
         waiter_out: list[object] = []
-        waiter = threading.Thread(
-            target=lambda: waiter_out.append(db.get_video(uuid.uuid4())))
+        waiter = threading.Thread(target=lambda: waiter_out.append(db.get_video(uuid.uuid4())))
         db.pool.acquire_timeout = 30
         waiter.start()
         while db.stats().waiting == 0:

@@ -38,8 +38,10 @@ OUTAGE_S = 2.0
 def test_restart_under_load():
     rounds = scale(1, 3)
     modes = ["fast", "immediate"] * rounds
-    with migrated_cluster(durable=True) as (cluster, url), \
-            vqdb.Catalog(url, maxconn=10, retries=3) as db:
+    with (
+        migrated_cluster(durable=True) as (cluster, url),
+        vqdb.Catalog(url, maxconn=10, retries=3) as db,
+    ):
         known = db.create_video(title="probe").id
         stop = threading.Event()
         workers = [Worker(db, f"w{i}", stop) for i in range(8)]
@@ -113,8 +115,8 @@ def test_restart_under_load():
         f"{figures['videos']} videos / {figures['qualities']} qualities all present; "
         f"{len(unavailable)} Unavailable, slowest {max(unavailable):.2f} s; "
         f"0 videos nobody was told about; "
-        + "; ".join(f"{m}: down {b - d:.2f} s, served {s - b:.3f} s after return"
-                    for m, d, b, s in outages)
+        + "; ".join(
+            f"{m}: down {b - d:.2f} s, served {s - b:.3f} s after return" for m, d, b, s in outages
+        )
         + f"; pool: discarded {stats.discarded}, retries {stats.retries}, in use {stats.in_use}"
     )
-

@@ -33,8 +33,12 @@ from tests.python.reliability.soak import scale
 
 STATUSES = ["pending", "processing", "ready", "failed"]
 ALLOWED = {
-    ("pending", "processing"), ("pending", "failed"), ("processing", "ready"),
-    ("processing", "failed"), ("failed", "pending"), ("failed", "processing"),
+    ("pending", "processing"),
+    ("pending", "failed"),
+    ("processing", "ready"),
+    ("processing", "failed"),
+    ("failed", "pending"),
+    ("failed", "processing"),
     ("ready", "processing"),
 }
 FORBIDDEN_RE = re.compile(r"cannot change status from (\w+) to (\w+)")
@@ -50,8 +54,8 @@ def test_status_under_contention(db_url, superuser_conn):
         for v in range(6):
             video = db.create_video(title=f"status contention {v}")
             for row in db.create_video_qualities(
-                video.id, [{"quality": q, "url": f"s3://{v}/{q}"}
-                           for q in ("1080p", "720p", "480p", "360p")]
+                video.id,
+                [{"quality": q, "url": f"s3://{v}/{q}"} for q in ("1080p", "720p", "480p", "360p")],
             ):
                 qualities[row.id] = video.id
                 labels[row.id] = row.quality
@@ -59,9 +63,13 @@ def test_status_under_contention(db_url, superuser_conn):
         ids = list(qualities)
 
         def restart(pair: list[uuid.UUID], status: str) -> bool:
-            rows = db.create_video_qualities(qualities[pair[0]], [
-                {"quality": labels[q], "url": f"s3://{labels[q]}", "status": status}
-                for q in pair])
+            rows = db.create_video_qualities(
+                qualities[pair[0]],
+                [
+                    {"quality": labels[q], "url": f"s3://{labels[q]}", "status": status}
+                    for q in pair
+                ],
+            )
             return len(rows) == 2
 
         def batch(kind: float, pair: list[uuid.UUID], status: str) -> object:
@@ -69,7 +77,8 @@ def test_status_under_contention(db_url, superuser_conn):
                 return db.update_qualities_status(pair, status)
             if kind < 0.78:
                 return db.update_qualities_metadata(
-                    [{"quality_id": i, "status": status, "bitrate": 2} for i in pair])
+                    [{"quality_id": i, "status": status, "bitrate": 2} for i in pair]
+                )
             return restart(pair, status)
 
         status_calls: list[Call] = []  # key: quality id, value: target status
@@ -85,22 +94,34 @@ def test_status_under_contention(db_url, superuser_conn):
             for _ in range(calls_per_thread):
                 q, target, kind = rng.choice(ids), rng.choice(STATUSES), rng.random()
                 if kind < 0.35:
-                    mine.append(timed(q, target, lambda q=q, s=target:
-                                      db.update_quality_status(q, s)))
+                    mine.append(
+                        timed(q, target, lambda q=q, s=target: db.update_quality_status(q, s))
+                    )
                 elif kind < 0.55:
-                    mine.append(timed(q, target, lambda q=q, s=target:
-                                      db.update_quality_metadata(q, status=s, bitrate=1)))
+                    mine.append(
+                        timed(
+                            q,
+                            target,
+                            lambda q=q, s=target: db.update_quality_metadata(
+                                q, status=s, bitrate=1
+                            ),
+                        )
+                    )
                 elif kind < 0.86:
                     # batches of two: all or nothing, so record the call for both
-                    pair = (rng.sample(ids, 2) if kind < 0.78  # a ladder: one video's
-                            else rng.sample(by_video[qualities[q]], 2))
-                    c = timed(tuple(pair), target,
-                              lambda p=pair, s=target, k=kind: batch(k, p, s))
-                    mine += [Call(p, target, c.sent, c.acked, c.ok, c.error, c.result)
-                             for p in pair]
+                    pair = (
+                        rng.sample(ids, 2)
+                        if kind < 0.78  # a ladder: one video's
+                        else rng.sample(by_video[qualities[q]], 2)
+                    )
+                    c = timed(tuple(pair), target, lambda p=pair, s=target, k=kind: batch(k, p, s))
+                    mine += [
+                        Call(p, target, c.sent, c.acked, c.ok, c.error, c.result) for p in pair
+                    ]
                 else:
-                    defaults.append(timed(q, None, lambda q=q:
-                                          db.set_default_quality(qualities[q], q)))
+                    defaults.append(
+                        timed(q, None, lambda q=q: db.set_default_quality(qualities[q], q))
+                    )
             with lock:
                 status_calls.extend(mine)
                 default_calls.extend(defaults)
@@ -173,7 +194,10 @@ def test_back_to_pending_clears_the_clocks(db_url, superuser_conn):
             assert db.update_quality_status(q.id, status)
         again = db.list_qualities_ordered(video.id)[0]
         assert (again.status, again.processing_started_at, again.processing_completed_at) == (
-            "pending", None, None)
+            "pending",
+            None,
+            None,
+        )
         # and the next attempt starts a fresh clock
         assert db.update_quality_status(q.id, "processing")
         started = db.list_qualities_ordered(video.id)[0]

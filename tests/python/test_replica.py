@@ -72,11 +72,14 @@ def stats_of(catalog: vqdb.Catalog) -> CatalogStats:
 def make_ladder(db: vqdb.Catalog) -> tuple[uuid.UUID, uuid.UUID]:
     """A video with three qualities, 1080p ready and default; (video id, 1080p id)."""
     video = db.create_video(title=f"replica {uuid.uuid4().hex[:6]}")
-    rows = db.create_video_qualities(video.id, [
-        {"quality": "720p", "url": "s3://b/720"},
-        {"quality": "1080p", "url": "s3://b/1080", "status": "ready"},
-        {"quality": "original", "url": "s3://b/orig"},
-    ])
+    rows = db.create_video_qualities(
+        video.id,
+        [
+            {"quality": "720p", "url": "s3://b/720"},
+            {"quality": "1080p", "url": "s3://b/1080", "status": "ready"},
+            {"quality": "original", "url": "s3://b/orig"},
+        ],
+    )
     hd = next(q.id for q in rows if q.quality == "1080p")
     assert db.set_default_quality(video.id, hd)
     return video.id, hd
@@ -125,8 +128,9 @@ def test_read_from_primary_sees_a_write_the_standby_has_not_replayed(
             assert db.get_video(video.id) is None  # the standby lags: replay is paused
             found = db.get_video(video.id, read_from_primary=True)
             assert found is not None and found.title == "not replayed yet"
-        with vqdb.Catalog(primary.dsn("vqdb"), replica_dsns=[standby.dsn("vqdb")],
-                          read_your_writes=True) as db:
+        with vqdb.Catalog(
+            primary.dsn("vqdb"), replica_dsns=[standby.dsn("vqdb")], read_your_writes=True
+        ) as db:
             assert db.get_video(video.id) is not None
             assert stats_of(db).reads == {"primary": 0, f"127.0.0.1:{standby.port}": 0}
     finally:
@@ -140,8 +144,9 @@ def test_standby_down_reads_fall_back_then_return(
     primary, standby = pair
     clock = FakeClock()
     name = f"127.0.0.1:{standby.port}"
-    with vqdb.Catalog(primary.dsn("vqdb"), replica_dsns=[standby.dsn("vqdb")],
-                      replica_cooldown=30.0) as db:
+    with vqdb.Catalog(
+        primary.dsn("vqdb"), replica_dsns=[standby.dsn("vqdb")], replica_cooldown=30.0
+    ) as db:
         router_of(db).clock = clock
         video_id, _ = make_ladder(db)
         standby.wait_for_replay()
@@ -209,13 +214,17 @@ def test_round_robin_and_a_multi_host_entry(
         stats = stats_of(db)
         name = f"127.0.0.1:{standby.port}"
         assert stats.reads == {
-            "primary": 0, name: 2, f"{name}#1": 2, f"127.0.0.1,127.0.0.1:{dead},{standby.port}": 2
+            "primary": 0,
+            name: 2,
+            f"{name}#1": 2,
+            f"127.0.0.1,127.0.0.1:{dead},{standby.port}": 2,
         }
         assert stats.replica_errors == 0
 
 
 def test_replicas_from_the_environment_and_the_seed_facade(
-    pair: tuple[ThrowawayCluster, StandbyCluster], standby_up: StandbyCluster,
+    pair: tuple[ThrowawayCluster, StandbyCluster],
+    standby_up: StandbyCluster,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     primary, standby = pair

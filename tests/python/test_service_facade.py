@@ -1,4 +1,4 @@
-"""vqdb.DatabaseService: the seed document's interface, its example, its None/False on error."""
+"""vqdb.DatabaseService: the existing service's documentation's interface, its example, its None/False on error."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from vqdb import Catalog, DatabaseService
 
 from tests.cluster import free_port
 
-# The seed document's "Example Usage", verbatim (only its import path changes below).
-SEED_EXAMPLE = '''
+# The existing service's documentation, its "Example Usage", verbatim (only its import path changes below).
+SEED_EXAMPLE = """
 from services.database import DatabaseService
 from uuid import UUID
 
@@ -46,7 +46,7 @@ DatabaseService.update_video_quality(
 qualities = DatabaseService.get_video_qualities(video.id)
 for q in qualities:
     print(f"{q.quality}: {q.status}")
-'''
+"""
 
 
 @pytest.fixture
@@ -74,7 +74,11 @@ def test_the_seed_example_runs_as_written(service, catalog):
     assert out.getvalue().splitlines() == ["Video: Seed video", "720p: ready"]
     (q,) = catalog.list_qualities_ordered(video.id)
     assert (q.file_size, q.bitrate, q.resolution_width, q.resolution_height) == (
-        104857600, 5000, 1280, 720)
+        104857600,
+        5000,
+        1280,
+        720,
+    )
     assert q.processing_completed_at is not None
 
 
@@ -96,21 +100,34 @@ def test_every_method(service, catalog):
     assert service.update_video_status(uuid.uuid4(), "processing") is False
     created = [
         service.create_video_quality(
-            video_id=video.id, quality=label, url=f"https://x/{label}.mp4", file_size=1,
-            bitrate=2, resolution_width=3, resolution_height=4, codec="h264",
-            container="mp4", duration=5, status="processing")
+            video_id=video.id,
+            quality=label,
+            url=f"https://x/{label}.mp4",
+            file_size=1,
+            bitrate=2,
+            resolution_width=3,
+            resolution_height=4,
+            codec="h264",
+            container="mp4",
+            duration=5,
+            status="processing",
+        )
         for label in ("144p", "original", "1080p")
     ]
     assert all(q is not None and q.status == "processing" for q in created)
     assert [q.quality for q in service.get_video_qualities(video.id)] == [
-        "1080p", "144p", "original"]
+        "1080p",
+        "144p",
+        "original",
+    ]
     q1080 = created[2]
     assert service.update_video_quality_status(q1080.id, "ready") is True
     assert service.update_video_quality(q1080.id, fps=30.0, codec="av1") is True
     assert service.set_default_quality(video.id, q1080.id) is True
     assert catalog.get_default_quality(video.id).id == q1080.id
     ready_default = service.create_video_quality(
-        video_id=video.id, quality="720p", url="u", is_default=True, status="ready")
+        video_id=video.id, quality="720p", url="u", is_default=True, status="ready"
+    )
     assert ready_default.is_default
     assert catalog.get_default_quality(video.id).quality == "720p"
 
@@ -142,7 +159,8 @@ def test_errors_are_logged_with_context_and_give_none_or_false(service, catalog,
 
 def test_unreachable_server_gives_none_and_false(caplog):
     DatabaseService.configure(
-        dsn=f"postgresql://postgres@127.0.0.1:{free_port()}/x", retries=1, retry_backoff=0.01)
+        dsn=f"postgresql://postgres@127.0.0.1:{free_port()}/x", retries=1, retry_backoff=0.01
+    )
     try:
         caplog.set_level(logging.ERROR, logger="vqdb")
         assert DatabaseService.get_video_by_id(uuid.uuid4()) is None
@@ -185,7 +203,7 @@ def test_close_all_then_use_again(service, catalog):
 
 
 def test_get_pool_hands_out_the_catalogs_own_connections(service, catalog):
-    """The seed's get_pool() is a ThreadedConnectionPool over the Catalog's pool: what
+    """The existing service's get_pool() is a ThreadedConnectionPool over the Catalog's pool: what
     it hands out is counted in stats(), waits like it, and goes back to it."""
     pool = service.get_pool()
     assert service.get_pool() is pool

@@ -47,8 +47,9 @@ class Ledger:
 class Worker:
     """Runs flows through one shared client until ``stop`` is set."""
 
-    def __init__(self, db: vqdb.Catalog, name: str, stop: threading.Event,
-                 give_up_after: float = 60.0) -> None:
+    def __init__(
+        self, db: vqdb.Catalog, name: str, stop: threading.Event, give_up_after: float = 60.0
+    ) -> None:
         self.db, self.name, self.stop = db, name, stop
         self.give_up_after = give_up_after
         self.ledger = Ledger()
@@ -81,16 +82,22 @@ class Worker:
         video = self.until_acked(lambda: db.create_video(title=title, duration=60, id=new_id))
         assert video.id == new_id
         led.videos[video.id] = (title, "draft")
-        rows = self.until_acked(lambda: db.create_video_qualities(
-            video.id, [{"quality": q, "url": f"s3://{video.id}/{q}"} for q in LADDER]))
+        rows = self.until_acked(
+            lambda: db.create_video_qualities(
+                video.id, [{"quality": q, "url": f"s3://{video.id}/{q}"} for q in LADDER]
+            )
+        )
         for row in rows:
             led.qualities[row.id] = (video.id, "pending", None, False)
         for row in rows:
             self.until_acked(lambda r=row: db.update_quality_status(r.id, "processing"))
             led.qualities[row.id] = (video.id, "processing", None, False)
             bitrate = 1000 + n
-            self.until_acked(lambda r=row, b=bitrate: db.update_quality_metadata(
-                r.id, status="ready", bitrate=b, codec="h264", fps=30.0, file_size=10**6))
+            self.until_acked(
+                lambda r=row, b=bitrate: db.update_quality_metadata(
+                    r.id, status="ready", bitrate=b, codec="h264", fps=30.0, file_size=10**6
+                )
+            )
             led.qualities[row.id] = (video.id, "ready", bitrate, False)
         default = next(r for r in rows if r.quality == "720p")
         assert self.until_acked(lambda: db.set_default_quality(video.id, default.id))
