@@ -1,4 +1,4 @@
-"""The baseline: the database service written the plain way the existing service's documentation describes.
+"""The baseline: the database service written the plain way its documentation describes.
 
 SQL composed in Python, a psycopg2 ThreadedConnectionPool (min 1, max 10 by
 default), and one transaction per operation: psycopg2 opens it with BEGIN

@@ -1,8 +1,8 @@
 """Typed results: one frozen dataclass per table row the API returns.
 
 Fields are the columns of vq.videos and vq.video_qualities, named as in the
-existing service's documentation. A row is read by column name, so a column added by a later
-migration is ignored here instead of shifting every field.
+existing service's documentation. A row is read by column name, so a column
+added by a later migration is ignored here instead of shifting every field.
 """
 
 from __future__ import annotations

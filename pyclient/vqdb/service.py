@@ -1,8 +1,8 @@
-"""DatabaseService: the existing service's documentation's interface, for workers written against it.
+"""DatabaseService: the existing service's interface, for workers written against it.
 
 Class-level methods over one shared, lazily created Catalog (configured from
-DATABASE_URL / PG*, or by ``DatabaseService.configure(dsn=...)``). As the existing service's documentation
-document says, a failing operation logs the error with its context (logger
+DATABASE_URL / PG*, or by ``DatabaseService.configure(dsn=...)``). As the
+existing service's documentation says, a failing operation logs the error with its context (logger
 "vqdb") and returns None or False instead of raising; connections always go
 back to the pool. New code should use vqdb.Catalog, which raises typed errors.
 """

@@ -1,4 +1,4 @@
-"""vqdb.DatabaseService: the existing service's documentation's interface, its example, its None/False on error."""
+"""vqdb.DatabaseService: the existing service's interface, its example, None/False on error."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from vqdb import Catalog, DatabaseService
 
 from tests.cluster import free_port
 
-# The existing service's documentation, its "Example Usage", verbatim (only its import path changes below).
+# The existing service's "Example Usage", verbatim (only its import path changes below).
 SEED_EXAMPLE = """
 from services.database import DatabaseService
 from uuid import UUID

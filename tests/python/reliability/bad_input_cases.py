@@ -2,8 +2,8 @@
 
 Each case is run twice by tests/python/test_reliability_bad_input.py: as plain
 SQL (psycopg2, as vq_worker) and through the Python client. The expectation is
-the contract of the API (docs/sql-api.md, docs/errors.md): an error of SQLSTATE class 22/23 or P0002 whose
-message names the argument (for a value that cannot even be cast to the
+the contract of the API (docs/sql-api.md, docs/errors.md): an error of SQLSTATE
+class 22/23 or P0002 whose message names the argument (for a value that cannot even be cast to the
 argument's type, 22P02/22007, the message names the value), or the value
 stored exactly as given, or a write on a missing target answering false/0/no row.
 """
