@@ -45,6 +45,7 @@ TODO = "-- TODO(ddl):"
 
 
 def with_dbname(url: str, dbname: str) -> str:
+    """The same libpq URL pointing at another database (query options kept)."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
 

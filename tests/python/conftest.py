@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import psycopg2.extensions
@@ -29,17 +28,12 @@ import pytest
 
 from tests.cluster import ThrowawayCluster
 from tests.pgbouncer import PgBouncer
+from tools.make_migration import with_dbname
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS_DIR = REPO_ROOT / "migrations"
 TEMPLATE_DB = "vq_template"
 VIA_PGBOUNCER = os.environ.get("VQDB_TEST_VIA_PGBOUNCER", "") not in ("", "0")
-
-
-def with_dbname(url: str, dbname: str) -> str:
-    """The same libpq URL pointing at another database (query options kept)."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
 
 
 @dataclass

@@ -24,6 +24,7 @@ import pytest
 
 from tests.python.conftest import MIGRATIONS_DIR, PgServer, quote_ident
 from tools import catalog
+from tools.make_migration import read_snapshot
 
 # The yoyo of the interpreter running the tests (.venv/bin/yoyo under ./dev test).
 YOYO = str(Path(sys.executable).parent / "yoyo")
@@ -74,13 +75,8 @@ def applied(url: str) -> list[str]:
     return [r[0] for r in query(url, "select migration_id from _yoyo_migration order by 1")]
 
 
-def catalog_snapshot(url: str) -> catalog.Snapshot:
-    """What a migration may create or change (tools.catalog), read at url."""
-    conn = psycopg2.connect(url)
-    try:
-        return catalog.snapshot(conn)
-    finally:
-        conn.close()
+# What a migration may create or change (tools.catalog), read at a URL.
+catalog_snapshot = read_snapshot
 
 
 def assert_same_catalog(got: catalog.Snapshot, want: catalog.Snapshot, context: str) -> None:
