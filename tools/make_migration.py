@@ -113,41 +113,29 @@ def quote_literal(text: str | None) -> str:
     return "null" if text is None else "'" + text.replace("'", "''") + "'"
 
 
-def privileges_sql(url: str, kind: str, name: str) -> list[str]:
-    """Statements giving the object exactly the owner and privileges it has at url."""
-    lookup = {
-        "function": ("pg_proc", "proacl", "proowner", "f", f"'{name}'::regprocedure"),
-        "table": ("pg_class", "relacl", "relowner", "r", f"'{name}'::regclass"),
-    }[kind]
-    table, acl, owner, default, oid = lookup
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                f"""select pg_get_userbyid({owner}),
-                           array(select format('%s to %s', a.privilege_type,
-                                               case a.grantee when 0 then 'public'
-                                                    else quote_ident(pg_get_userbyid(a.grantee))
-                                               end)
-                                   from aclexplode(coalesce({acl}, acldefault('{default}',
-                                                                               {owner}))) a
-                                  where a.grantee <> {owner} order by 1)
-                      from pg_catalog.{table} where oid = {oid}"""
-            )
-            row = cur.fetchone()
-    finally:
-        conn.close()
-    assert row is not None, name
-    owner_name, grants = row
-    keyword = "function" if kind == "function" else "table"
+# aclitem letters (see the PostgreSQL docs, "Privileges", table of abbreviations)
+PRIVILEGE = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "D": "TRUNCATE",
+             "x": "REFERENCES", "t": "TRIGGER", "X": "EXECUTE"}  # fmt: skip
+
+
+def privileges_sql(shot: catalog.Snapshot, kind: str, name: str) -> list[str]:
+    """Statements giving the object exactly the owner and privileges it has in shot."""
+    fields = catalog.FIELDS["function" if kind == "function" else "relation"]
+    props = shot["function" if kind == "function" else "relation"][name]
+    owner, acl = props[fields.index("owner")], props[fields.index("acl")]
     statements = [
-        f"alter {keyword} {name} owner to {owner_name};",
-        f"revoke all on {keyword} {name} from public, vq_worker, vq_reader;",
+        f"alter {kind} {name} owner to {owner};",
+        f"revoke all on {kind} {name} from public, vq_worker, vq_reader;",
     ]
-    statements += [
-        f"grant {privilege} on {keyword} {name} to {grantee};"
-        for privilege, grantee in (g.split(" to ") for g in grants)
-    ]
+    for item in acl:  # grantee=privileges/grantor; an empty grantee is PUBLIC
+        grantee, privileges = item.split("/", 1)[0].split("=")
+        if grantee == owner:
+            continue
+        statements += [
+            f"grant {PRIVILEGE[letter]} on {kind} {name} to {grantee or 'public'}"
+            + (" with grant option;" if star else ";")
+            for letter, star in re.findall(r"(\w)(\*?)", privileges)
+        ]
     return statements
 
 
@@ -249,7 +237,10 @@ def change_sql(
     for key in sorted(f_gone):
         out.append(f"drop function {key};")
     recreate = sorted(f_new | {k for k in f_changed
-                               if old["function"][k][:4] != new["function"][k][:4]})  # fmt: skip
+                               if old["function"][k][0] != new["function"][k][0]})  # fmt: skip
+    comment = catalog.FIELDS["function"].index("comment")
+    recomment = sorted(k for k in f_changed - set(recreate)
+                       if old["function"][k][comment] != new["function"][k][comment])  # fmt: skip
     for key in recreate:
         if key in f_changed and needs_drop(old["function"][key], new["function"][key]):
             out.append(f"drop function {key};")
@@ -262,7 +253,7 @@ def change_sql(
     # owner and privileges of tables: the rule forward, exactly as they were back
     for key in sorted(old["relation"].keys() & new["relation"].keys()):
         if old["relation"][key][1:3] != new["relation"][key][1:3] and function_source is None:
-            out.extend(privileges_sql(new_url, "table", key))
+            out.extend(privileges_sql(new, "table", key))
     todo = author_differences(old, new, new_tables | gone_tables)
 
     for key in recreate:
@@ -271,11 +262,14 @@ def change_sql(
             out.append(function_source[name])
         else:
             out.append(function_definition_sql(new, key))
-            out.extend(privileges_sql(new_url, "function", key))
+            out.extend(privileges_sql(new, "function", key))
+    for key in recomment:
+        out.append(f"comment on function {key} is {quote_literal(new['function'][key][comment])};")
     if function_source is None:
         # a function whose owner or privileges alone changed
         for key in sorted(f_changed - set(recreate)):
-            out.extend(privileges_sql(new_url, "function", key))
+            if old["function"][key][1:3] != new["function"][key][1:3]:
+                out.extend(privileges_sql(new, "function", key))
 
     for key in sorted(i_new | i_changed):
         definition, table, constraint = new["index"][key]

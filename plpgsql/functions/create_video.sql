@@ -47,4 +47,4 @@ end
 $$;
 comment on function vq.create_video is
 'Creates a video in status draft and returns its row. With p_id the new video gets that id, and repeating the same call returns the video it created (safe to retry).
-Errors: 22004 p_title is null; 22023 p_title is blank; 22001 p_title, p_description, p_url or p_thumbnail_url longer than its limit; 22003 p_duration out of its range (limits: vq._limit, docs/sql-api.md#limits); 23505 p_id already names a video with other values.';
+Errors: 22004 p_title is null; 22023 p_title is blank; 22001 p_title, p_description, p_url or p_thumbnail_url longer than its limit; 22003 p_duration out of its range (limits: vq._limit, docs/sql-api.md#limits); 22P02 p_user_id or p_id is not a UUID; 23505 p_id already names a video with other values.';

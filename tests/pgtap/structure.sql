@@ -15,11 +15,14 @@ select is((select rolcanlogin from pg_roles where rolname = 'vq_owner'), false,
           'vq_owner cannot log in');
 
 -- ---------------------------------------------------------------- tables --
-select tables_are('vq', array['videos', 'video_qualities', 'quality_levels',
-    'video_statuses', 'quality_statuses', 'quality_status_transitions', 'deleted_videos']);
-select table_owner_is('vq'::name, t, 'vq_owner'::name, format('vq.%s is owned by vq_owner', t))
+-- The tables callers' data lives in; a table added later is pinned by the catalog
+-- comparison of plpgsql/ with the migrations (test_plpgsql_source.py), not here.
+select has_table('vq'::name, t, format('vq.%s exists', t))
   from unnest(array['videos', 'video_qualities', 'quality_levels', 'video_statuses',
-                    'quality_statuses', 'quality_status_transitions']::name[]) t;              -- 6
+                    'quality_statuses', 'quality_status_transitions']::name[]) t;
+select table_owner_is('vq'::name, c.relname, 'vq_owner'::name,
+                      format('vq.%s is owned by vq_owner', c.relname))
+  from pg_class c where c.relnamespace = 'vq'::regnamespace and c.relkind = 'r';
 select views_are('vq', array[]::name[]);
 select sequences_are('vq', array[]::name[]);
 
@@ -139,7 +142,6 @@ select is_empty($$ select name from api_function where name ~ '^_' $$,
 
 select has_function('vq'::name, name, args) from api_function;
 select is_definer('vq'::name, name, args) from api_function;
-select function_returns('vq'::name, name, args, returns) from api_function;
 select function_lang_is('vq'::name, name, args, 'plpgsql'::name) from api_function;
 select function_owner_is('vq'::name, name, args, 'vq_owner'::name) from api_function;
 

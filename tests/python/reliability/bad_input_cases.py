@@ -189,7 +189,6 @@ def _videos() -> list[Case]:
     f = "update_video_status"
     return [
         *_by_video_id("get_video", Returns("nothing"), {}),
-        *_by_video_id("delete_video", Returns("nothing"), {}),
         *_by_video_id(f, Returns("false"), {"status": "published"}),
         Case("status-unknown", f, {"video_id": V, "status": "deleted"}, _e("22023", "p_status")),
         Case("status-case", f, {"video_id": V, "status": "Published"}, _e("22023", "p_status")),
