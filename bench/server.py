@@ -15,8 +15,7 @@ from pathlib import Path
 
 import psycopg2
 import psycopg2.extensions
-
-from tests.cluster import ThrowawayCluster
+from vqdb.testing.cluster import ThrowawayCluster
 
 ROOT = Path(__file__).resolve().parents[1]
 DBNAME = "vqbench"

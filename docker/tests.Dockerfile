@@ -3,7 +3,7 @@ FROM python:3.11-slim-bookworm
 
 # pg_prove (TAP::Parser::SourceHandler::pgTAP) and psql for the pgTAP step;
 # the PostgreSQL server binaries because some pytest tests start their own
-# throwaway cluster (tests/cluster.py); docker-compose, node and npm because
+# throwaway cluster (vqdb/testing/cluster.py); docker-compose, node and npm because
 # ./dev would otherwise install them on every run.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \

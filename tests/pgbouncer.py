@@ -17,7 +17,7 @@ directory. The settings are the ones docs/operations.md recommends:
   server; auth_user + auth_query let other roles (created by a test) log in.
 
 PgBouncer refuses to run as root: then it runs as the vqdbtest user, like
-the PostgreSQL of tests/cluster.py. Standard library only.
+the PostgreSQL of vqdb/testing/cluster.py. Standard library only.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote, unquote, urlsplit
 
-from tests.cluster import SERVICE_USER, ensure_service_user, free_port
+from vqdb.testing.cluster import SERVICE_USER, ensure_service_user, free_port
 
 
 def find_pgbouncer() -> str:

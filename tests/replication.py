@@ -17,7 +17,7 @@ primary's data directory over the replication protocol and writes
 standby.signal plus primary_conninfo, so it starts as a hot standby that
 streams from the primary. It has its own temporary directory and port and runs
 as the same user as the primary (vqdbtest when we are root). Standard library
-only, like tests/cluster.py.
+only, like vqdb/testing/cluster.py.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.cluster import SUPERUSER, ThrowawayCluster, ensure_service_user
+from vqdb.testing.cluster import SUPERUSER, ThrowawayCluster, ensure_service_user
 
 # What a primary needs for streaming replication (all PostgreSQL 15 defaults).
 PRIMARY_SETTINGS = {"wal_level": "replica", "max_wal_senders": "10", "hot_standby": "on"}

@@ -32,22 +32,16 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import psycopg2.extensions
+from vqdb.testing.server import with_dbname
 
 from tools import build, catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS_DIR = ROOT / "migrations"
 TODO = "-- TODO(ddl):"
-
-
-def with_dbname(url: str, dbname: str) -> str:
-    """The same libpq URL pointing at another database (query options kept)."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
 
 
 @contextmanager

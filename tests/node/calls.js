@@ -5,7 +5,7 @@
 // It is what another service would write: one `select ... from vq.fn(...)` per
 // call, named arguments (p_...), errors told apart by SQLSTATE (err.code),
 // never by message text. It prints what it did, one fact per line, and exits
-// non-zero on anything unexpected; tests/python/test_node_client.py runs it
+// non-zero on anything unexpected; tests/python/client/test_node_client.py runs it
 // against a fresh migrated database and checks the output.
 'use strict';
 

@@ -1,7 +1,9 @@
 """Shared pytest fixtures: a real PostgreSQL server, a migrated template, a fresh DB per test.
 
-    pg_server           session   the server: DATABASE_URL's, or a ThrowawayCluster
-    migrated_template   session   database `vq_template`, all migrations applied with yoyo
+The server and the template are vqdb.testing's (the plugin users get too):
+
+    pg_server           session   vqdb_server: DATABASE_URL's, or a ThrowawayCluster
+    migrated_template   session   vqdb_template: `vq_template`, all migrations applied
     db_url              function  a fresh copy of vq_template (dropped after), its URL
     superuser_conn      function  autocommit psycopg2 connection to db_url
     pgbouncer           session   a PgBouncer (transaction pooling) in front of pg_server
@@ -10,25 +12,24 @@ With VQDB_TEST_VIA_PGBOUNCER=1, db_url points through that PgBouncer instead
 of at the server, so the same tests prove the client works behind it
 (./dev test runs the client's tests a second time that way).
 
-Copying a template database is much faster than migrating per test, and each
-test gets data nobody else touches.
+The layer of a test (its pytest marker, registered in pyproject) is the folder
+its module is in: sql, client, reliability or infra.
 """
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
 import psycopg2.extensions
 import pytest
+from vqdb.testing import Server
 
-from tests.cluster import ThrowawayCluster
 from tests.pgbouncer import PgBouncer
-from tools.make_migration import with_dbname
+
+pytest_plugins = ["vqdb.testing"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS_DIR = REPO_ROOT / "migrations"
@@ -36,32 +37,7 @@ TEMPLATE_DB = "vq_template"
 VIA_PGBOUNCER = os.environ.get("VQDB_TEST_VIA_PGBOUNCER", "") not in ("", "0")
 
 
-@dataclass
-class PgServer:
-    """A PostgreSQL server the tests may create and drop databases on (as superuser)."""
-
-    base_url: str  # any URL of the server; the db name gets replaced
-    cluster: ThrowawayCluster | None = None  # set when we started it ourselves
-
-    def url(self, dbname: str = "postgres") -> str:
-        return with_dbname(self.base_url, dbname)
-
-    def admin(self) -> psycopg2.extensions.connection:
-        conn = psycopg2.connect(self.url("postgres"))
-        conn.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
-        return conn
-
-    def execute(self, sql: str) -> None:
-        conn = self.admin()
-        try:
-            with conn.cursor() as cur:
-                cur.execute(sql)
-        finally:
-            conn.close()
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+PgServer = Server
 
 
 # Tests about the server's side of the client's own connections (backend pids,
@@ -75,39 +51,15 @@ DIRECT_CONNECTION_ONLY = {
 }
 
 
-# The layer of each test module, by the start of its name (registered in pyproject).
-LAYERS = {
-    "test_plpgsql_source": "sql",
-    "test_migrations": "sql",
-    "test_api_registry": "sql",
-    "test_client_": "client",
-    "test_pool_": "client",
-    "test_errors_mapping": "client",
-    "test_service_facade": "client",
-    "test_batch_": "client",
-    "test_node_client": "client",
-    "test_replica": "client",
-    "test_pgbouncer_client": "client",
-    "test_reliability_": "reliability",
-    "test_cluster": "infra",
-    "test_docker_compose": "infra",
-    "test_pgbouncer": "infra",
-    "test_bench_": "infra",
-    "test_cli_commands": "infra",
-    "test_fixtures": "infra",
-}
-
-
-def layer_of(module: str) -> str:
-    for prefix, layer in sorted(LAYERS.items(), key=lambda kv: -len(kv[0])):
-        if module.startswith(prefix):
-            return layer
-    raise pytest.UsageError(f"{module}: no layer in tests/python/conftest.py LAYERS")
+LAYERS = ("sql", "client", "reliability", "infra")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        item.add_marker(getattr(pytest.mark, layer_of(item.path.stem)))
+        layer = item.path.parent.name
+        if layer not in LAYERS:
+            raise pytest.UsageError(f"{item.path}: a test module belongs in one of {LAYERS}")
+        item.add_marker(getattr(pytest.mark, layer))
     if not VIA_PGBOUNCER:
         return
     direct = [i for i in items if f"{i.path.name}::{i.name}" in DIRECT_CONNECTION_ONLY]
@@ -117,33 +69,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        yield PgServer(base_url=url)
-        return
-    with ThrowawayCluster() as cluster:
-        yield PgServer(base_url=cluster.dsn(), cluster=cluster)
+def pg_server(vqdb_server: Server) -> Server:
+    return vqdb_server
 
 
 @pytest.fixture(scope="session")
-def migrated_template(pg_server: PgServer) -> Iterator[str]:
-    """Create vq_template from scratch and apply every migration to it with yoyo."""
-    from yoyo import get_backend, read_migrations
-
-    # Terminate leftover sessions so a template from an earlier run can go.
-    pg_server.execute(f"DROP DATABASE IF EXISTS {quote_ident(TEMPLATE_DB)} WITH (FORCE)")
-    pg_server.execute(f"CREATE DATABASE {quote_ident(TEMPLATE_DB)}")
-    backend = get_backend(pg_server.url(TEMPLATE_DB))
-    try:
-        migrations = read_migrations(str(MIGRATIONS_DIR))
-        with backend.lock():
-            backend.apply_migrations(backend.to_apply(migrations))
-    finally:
-        # A template must have no open connections while it is copied.
-        backend.connection.close()
-    yield TEMPLATE_DB
-    pg_server.execute(f"DROP DATABASE IF EXISTS {quote_ident(TEMPLATE_DB)} WITH (FORCE)")
+def migrated_template(vqdb_template: str) -> str:
+    return vqdb_template
 
 
 @pytest.fixture(scope="session")
@@ -155,21 +87,14 @@ def pgbouncer(pg_server: PgServer) -> Iterator[PgBouncer]:
 
 @pytest.fixture
 def db_url(
-    pg_server: PgServer, migrated_template: str, request: pytest.FixtureRequest
+    pg_server: Server, migrated_template: str, request: pytest.FixtureRequest
 ) -> Iterator[str]:
     """A fresh, migrated database for this test only; dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    pg_server.execute(
-        f"CREATE DATABASE {quote_ident(name)} "
-        f"TEMPLATE {quote_ident(migrated_template)} STRATEGY file_copy"
-    )
-    try:
+    with pg_server.copy_of(migrated_template) as name:
         if VIA_PGBOUNCER:
             yield request.getfixturevalue("pgbouncer").url(name)
         else:
             yield pg_server.url(name)
-    finally:
-        pg_server.execute(f"DROP DATABASE IF EXISTS {quote_ident(name)} WITH (FORCE)")
 
 
 @pytest.fixture

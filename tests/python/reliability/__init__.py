@@ -1,1 +1,1 @@
-"""Helpers of the reliability tests (tests/python/test_reliability_*.py)."""
+"""Helpers of the reliability tests (tests/python/reliability/test_reliability_*.py)."""

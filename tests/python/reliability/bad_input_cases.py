@@ -1,6 +1,6 @@
 """The bad-input cases: one row per (function, hostile argument, expected outcome).
 
-Each case is run twice by tests/python/test_reliability_bad_input.py: as plain
+Each case is run twice by tests/python/reliability/test_reliability_bad_input.py: as plain
 SQL (psycopg2, as vq_worker) and through the Python client. The expectation is
 the contract of the API (docs/sql-api.md, docs/errors.md): an error of SQLSTATE
 class 22/23 or P0002 whose message names the argument (for a value that cannot even be cast to the

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.cluster import ThrowawayCluster
+from vqdb.testing.cluster import ThrowawayCluster
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / "migrations"
 

@@ -1,6 +1,6 @@
 """How hard the reliability tests push: a quick default, the issue's full figures on demand.
 
-    VQDB_SOAK=full pytest tests/python/test_reliability_*.py
+    VQDB_SOAK=full pytest tests/python/reliability/test_reliability_*.py
 
 The default run already uses real threads, real connections and thousands of
 calls (it finishes in well under a minute per test); ``full`` runs the issue's

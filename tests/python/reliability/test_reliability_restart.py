@@ -12,7 +12,7 @@ A probe thread reads every 10 ms to time the outage from the outside.
   * the client serves again within 5 s of the server's return;
   * stats() shows no connection left in use, and the broken ones discarded.
 
-    pytest tests/python/test_reliability_restart.py -s              # figures
+    pytest tests/python/reliability/test_reliability_restart.py -s              # figures
     VQDB_SOAK=full pytest ...                                       # 3 rounds
 """
 

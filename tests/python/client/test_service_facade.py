@@ -11,8 +11,7 @@ import psycopg2.extensions
 import pytest
 from psycopg2.pool import ThreadedConnectionPool
 from vqdb import Catalog, DatabaseService
-
-from tests.cluster import free_port
+from vqdb.testing.cluster import free_port
 
 # The existing service's "Example Usage", verbatim (only its import path changes below).
 SEED_EXAMPLE = """

@@ -8,8 +8,7 @@ import uuid
 import pytest
 import vqdb
 from vqdb import migrations
-
-from tests.cluster import ThrowawayCluster
+from vqdb.testing.cluster import ThrowawayCluster
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 import vqdb
 from vqdb.routing import CatalogStats, ReplicaRouter, standby_dsn
+from vqdb.testing.cluster import ThrowawayCluster, free_port
 
-from tests.cluster import ThrowawayCluster, free_port
 from tests.replication import StandbyCluster, streaming_pair
 
-MIGRATIONS = str(Path(__file__).resolve().parents[2] / "migrations")
+MIGRATIONS = str(Path(__file__).resolve().parents[3] / "migrations")
 
 
 class FakeClock:

@@ -11,8 +11,7 @@ import psycopg2
 import pytest
 import vqdb
 from vqdb.errors import error_class
-
-from tests.cluster import free_port
+from vqdb.testing.cluster import free_port
 
 
 @pytest.fixture

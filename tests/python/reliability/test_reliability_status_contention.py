@@ -14,7 +14,7 @@ status (another thread may just have changed it). Afterwards:
   * statuses, clocks and defaults are consistent: completed_at set exactly for
     ready/failed, a default only on a ready quality, at most one per video.
 
-    VQDB_SOAK=full pytest tests/python/test_reliability_status_contention.py -s
+    VQDB_SOAK=full pytest tests/python/reliability/test_reliability_status_contention.py -s
 """
 
 from __future__ import annotations

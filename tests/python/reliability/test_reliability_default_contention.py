@@ -11,7 +11,7 @@ real threads, real connections. Afterwards:
     (reliability/calls.py: the calls no other successful call on the video was
     sent after; docs/reliability.md explains why this is "the last one").
 
-    pytest tests/python/test_reliability_default_contention.py -s      # figures
+    pytest tests/python/reliability/test_reliability_default_contention.py -s      # figures
     VQDB_SOAK=full pytest ...                                          # 4x
 """
 

@@ -9,13 +9,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-
-from tests.python.conftest import quote_ident
+from vqdb.testing.cluster import quote_ident
 
 VQDB = str(Path(sys.executable).parent / "vqdb")  # the console script of this venv
 MIGRATION_IDS = sorted(
     p.name[:-4]
-    for p in (Path(__file__).resolve().parents[2] / "migrations").glob("[0-9]*.sql")
+    for p in (Path(__file__).resolve().parents[3] / "migrations").glob("[0-9]*.sql")
     if not p.name.endswith(".rollback.sql")
 )
 
@@ -92,7 +91,7 @@ def test_check_fails_when_a_function_is_missing(db_url, superuser_conn):
 
 
 def test_check_fails_when_the_server_is_unreachable():
-    from tests.cluster import free_port
+    from vqdb.testing.cluster import free_port
 
     check = vqdb_cli("check", "--database", f"postgresql://postgres@127.0.0.1:{free_port()}/x")
     assert check.returncode == 1
@@ -124,7 +123,7 @@ def test_demo(db_url, superuser_conn):
 
 
 def test_migrations_dir_from_the_environment(empty_db, tmp_path):
-    root = Path(__file__).resolve().parents[2] / "migrations"
+    root = Path(__file__).resolve().parents[3] / "migrations"
     for name in ("0001.schema.sql", "0001.schema.rollback.sql"):
         (tmp_path / name).write_text((root / name).read_text())
     env = {"VQDB_MIGRATIONS": str(tmp_path)}

@@ -6,7 +6,8 @@ here with the part named:
 - a method of vqdb.Catalog of the same name, taking the function's arguments
   (and the client calls no function that does not exist);
 - a COMMENT that lists its SQLSTATEs (\\df+ is a reference);
-- a section in docs/sql-api.md, and docs/errors.md's table as its COMMENT says
+- a section in docs/sql-api.md, a mention in README.md's list of methods,
+  and docs/errors.md's table as its COMMENT says
   (written by ./dev docs);
 - a pgTAP test that calls it (its error cases for null and malformed arguments,
   in errors.sql and test_reliability_bad_input, are derived from the catalog);
@@ -85,6 +86,13 @@ def test_every_api_function_has_a_docs_section(api) -> None:
     sql_api = (DOCS / "sql-api.md").read_text()
     for name in api:
         assert f"### `vq.{name}`" in sql_api, f"docs/sql-api.md has no section ### `vq.{name}`"
+
+
+def test_the_readme_lists_every_client_method(api) -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    methods = readme.split("Methods (named like the SQL functions", 1)[1].split("\n\n", 1)[0]
+    missing = [name for name in sorted(api) if f"`{name}" not in methods]
+    assert not missing, f"README.md's list of methods lacks {missing}"
 
 
 def test_the_errors_table_is_what_the_comments_say(api) -> None:

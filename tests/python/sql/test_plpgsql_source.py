@@ -17,8 +17,9 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from vqdb.testing.cluster import quote_ident
 
-from tests.python.conftest import PgServer, quote_ident
+from tests.python.conftest import PgServer
 from tools import build, catalog
 
 PLPGSQL_DIR = build.PLPGSQL_DIR

@@ -17,7 +17,7 @@ import yaml
 
 from tests.pgbouncer import PgBouncer
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def compose_config() -> dict[str, Any]:

@@ -9,7 +9,7 @@ vq_worker) and through vqdb.Catalog, it must end in one of:
   * the value stored exactly as given (injection strings, control characters);
   * false / 0 / no row for a missing target, also with nothing changed.
 
-    pytest tests/python/test_reliability_bad_input.py -q     # shows the count
+    pytest tests/python/reliability/test_reliability_bad_input.py -q     # shows the count
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ import psycopg2.extras
 import pytest
 import vqdb
 from psycopg2 import sql
+from vqdb.testing.cluster import quote_ident
 
-from tests.python.conftest import PgServer, quote_ident
+from tests.python.conftest import PgServer
 from tests.python.reliability.bad_input_cases import (
     CASES,
     MALFORMED_UUIDS,

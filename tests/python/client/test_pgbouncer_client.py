@@ -24,7 +24,7 @@ import vqdb
 from tests.pgbouncer import PgBouncer
 from tests.python.conftest import PgServer
 
-CLIENT_DIR = Path(__file__).resolve().parents[2] / "pyclient" / "vqdb"
+CLIENT_DIR = Path(__file__).resolve().parents[3] / "pyclient" / "vqdb"
 
 # Statements that would leave state in a server session (or need one).
 SESSION_SQL = re.compile(

@@ -21,8 +21,9 @@ from typing import Any
 
 import psycopg2
 import pytest
+from vqdb.testing.cluster import quote_ident
 
-from tests.python.conftest import MIGRATIONS_DIR, PgServer, quote_ident
+from tests.python.conftest import MIGRATIONS_DIR, PgServer
 from tools import catalog
 from tools.make_migration import read_snapshot
 

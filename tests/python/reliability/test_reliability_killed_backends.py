@@ -13,7 +13,7 @@ half a second, so most calls run on a fresh backend.
     dead ones, and every connection its pool hands out afterwards is alive;
   * every acknowledged write is in the database.
 
-    pytest tests/python/test_reliability_killed_backends.py -s      # figures
+    pytest tests/python/reliability/test_reliability_killed_backends.py -s      # figures
     VQDB_SOAK=full pytest ...                                       # 60 s
 """
 

@@ -1,7 +1,7 @@
 """Pool exhaustion: 50 threads on 10 connections all finish; a caller facing a full pool gets
 PoolTimeout after its timeout, and the pool recovers when connections come back.
 
-    pytest tests/python/test_reliability_pool_exhaustion.py -s      # figures
+    pytest tests/python/reliability/test_reliability_pool_exhaustion.py -s      # figures
     VQDB_SOAK=full pytest ...                                       # 10x the calls
 """
 

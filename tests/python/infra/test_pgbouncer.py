@@ -23,7 +23,7 @@ import pytest
 from tests.pgbouncer import PgBouncer
 from tests.python.conftest import PgServer
 
-NODE_DIR = Path(__file__).resolve().parents[2] / "tests" / "node"
+NODE_DIR = Path(__file__).resolve().parents[3] / "tests" / "node"
 
 
 @pytest.fixture(scope="module")

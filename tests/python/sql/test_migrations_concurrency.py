@@ -22,10 +22,10 @@ from typing import Any
 
 import psycopg2
 import psycopg2.extensions
+from vqdb.testing.cluster import ThrowawayCluster
 
-from tests.cluster import ThrowawayCluster
 from tests.python.conftest import MIGRATIONS_DIR
-from tests.python.test_migrations import (
+from tests.python.sql.test_migrations import (
     YOYO,
     applied,
     assert_same_catalog,

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 
 import psycopg2
-
-from tests.cluster import ThrowawayCluster
+from vqdb.testing.cluster import ThrowawayCluster
 
 
 def query_one(url: str, sql: str) -> object:
