@@ -56,7 +56,7 @@ create table vq.quality_status_transitions (
 );
 insert into vq.quality_status_transitions (from_status, to_status) values
     ('pending', 'processing'), ('pending', 'failed'),
-    ('processing', 'ready'), ('processing', 'failed'),
+    ('processing', 'ready'), ('processing', 'failed'), ('processing', 'pending'),
     ('failed', 'pending'), ('failed', 'processing'),
     ('ready', 'processing');
 
@@ -105,16 +105,49 @@ create table vq.video_qualities (
     processing_completed_at timestamptz,
     created_at              timestamptz not null default now(),
     updated_at              timestamptz not null default now(),
+    -- The work queue. A pending quality is work, claimable from due_at on; a
+    -- claimed one is processing under a lease (owner, token, expiry) that its
+    -- worker extends with heartbeats. attempts counts the claims of this series
+    -- (a restart begins a new one), up to max_attempts (3 unless the ladder says).
+    attempts                integer not null default 0 check (attempts >= 0),
+    max_attempts            integer not null check (max_attempts >= 1),
+    due_at                  timestamptz not null default now(),
+    lease_owner             text,
+    lease_token             uuid,
+    lease_expires_at        timestamptz,     -- null: no live lease
+    lease_seconds           integer,         -- the length a heartbeat extends it by
+    progress                real check (progress between 0 and 100),    -- percent
+    error_code              text,            -- of the last failed attempt, with error_message
     unique (video_id, quality),
     -- the default quality is always a ready one
     constraint video_qualities_default_is_ready check (not is_default or status = 'ready'),
     constraint video_qualities_completed_after_started
-        check (processing_completed_at >= processing_started_at)
+        check (processing_completed_at >= processing_started_at),
+    constraint video_qualities_attempts_within_limit check (attempts <= max_attempts),
+    -- only a processing quality has a live lease (an expiry); a quality whose
+    -- lease a lease call ended keeps that lease's owner and token, so that the
+    -- call repeated after a lost answer gets the same answer
+    constraint video_qualities_lease_while_processing
+        check ((lease_token is null) = (lease_owner is null)
+               and (lease_expires_at is null
+                    or (lease_token is not null and lease_seconds is not null
+                        and status = 'processing')))
 );
 -- At most one default per video, whatever the caller does: the backstop behind
 -- set_default_quality's lock on the video row.
 create unique index video_qualities_one_default_idx
     on vq.video_qualities (video_id) where is_default;
+-- The queue's indexes: due work oldest first, the running encodes (whose expired
+-- leases claim_qualities takes back), the failed ones (vq.queue_stats). None
+-- holds a column a heartbeat writes (lease_expires_at, progress), so a heartbeat
+-- is a HOT update that page pruning cleans up: the layout measured in
+-- docs/benchmarks.md ("Heartbeats").
+create index video_qualities_due_idx
+    on vq.video_qualities (due_at) where status = 'pending';
+create index video_qualities_running_idx
+    on vq.video_qualities (quality) where status = 'processing';
+create index video_qualities_failed_idx
+    on vq.video_qualities (quality) where status = 'failed';
 
 
 -- What vq.delete_video removed: the deleted video's id and the URLs of its files,

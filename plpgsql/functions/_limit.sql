@@ -27,6 +27,8 @@ select case p_argument
     when 'p_audio_codec'    then numrange(0, 64, '[]')
     when 'p_aspect_ratio'   then numrange(0, 64, '[]')
     when 'p_error_message'  then numrange(0, 10000, '[]')
+    when 'p_worker'         then numrange(0, 200, '[]')
+    when 'p_error_code'     then numrange(0, 64, '[]')
     -- numbers: value
     when 'p_duration'          then numrange(0, 1e6, '[]')        -- seconds: 11.5 days
     when 'p_file_size'         then numrange(0, 1e13, '[]')       -- bytes: 10 TB
@@ -39,6 +41,10 @@ select case p_argument
     when 'p_audio_sample_rate' then numrange(0, 768000, '[]')     -- Hz
     when 'p_frame_count'       then numrange(0, 1e10, '[]')
     when 'p_encoding_time'     then numrange(0, 1e7, '[]')        -- seconds
+    when 'p_limit'             then numrange(1, 1000, '[]')       -- qualities per claim
+    when 'p_lease_seconds'     then numrange(1, 86400, '[]')      -- a day
+    when 'p_progress'          then numrange(0, 100, '[]')        -- percent
+    when 'p_max_attempts'      then numrange(1, 100, '[]')
 end
 $$;
 comment on function vq._limit is

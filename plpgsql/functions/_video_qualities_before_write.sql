@@ -6,7 +6,18 @@
 --   * going back to 'pending' (failed -> pending: queued again) clears both clocks,
 --     as a restart by create_video_quality does: a pending quality has not started
 --     and has not completed;
---   * a default that leaves 'ready' stops being the default in the same statement.
+--   * a default that leaves 'ready' stops being the default in the same statement;
+--   * only a processing quality has a live lease: leaving 'processing' ends it.
+--     A lease call that ends it (complete, fail, release) clears the expiry
+--     itself and keeps the owner and token, so that its repeat is recognised;
+--     any other writer leaves no trace of the lease, so the worker that held
+--     it is refused from then on. Entering 'processing' without a lease (a
+--     writer that is not claim_qualities) drops an old lease's trace too.
+--     Progress is 100 when ready, unknown when pending or failed;
+--   * entering 'pending' makes the quality due now unless the writer set due_at
+--     (fail_quality's backoff); failed -> pending (queued again by hand) begins
+--     a new series of attempts;
+--   * max_attempts not given is 3.
 create or replace function vq._video_qualities_before_write()
 returns trigger
 language plpgsql
@@ -20,8 +31,7 @@ begin
                         where from_status = old.status and to_status = new.status) then
             raise exception 'quality % cannot change status from % to %', old.id, old.status, new.status
                 using errcode = 'invalid_parameter_value',          -- 22023
-                      hint = 'allowed: pending->processing|failed, processing->ready|failed, '
-                          || 'failed->pending|processing, ready->processing';
+                      hint = vq._allowed_transitions();
         end if;
         if old.status = 'ready' then
             new.is_default := false;
@@ -48,9 +58,32 @@ begin
         new.processing_completed_at := greatest(now(), new.processing_started_at);
     end if;
 
+    if new.status <> 'processing' or new.lease_expires_at is null then
+        if new.lease_expires_at is not null
+           or (new.status = 'processing' and v_status_changed) then
+            new.lease_owner := null;
+            new.lease_token := null;
+        end if;
+        new.lease_expires_at := null;
+        new.lease_seconds := null;
+    end if;
+    if new.status <> 'processing' then
+        new.progress := case when new.status = 'ready' then 100 end;
+    end if;
+    if new.status = 'pending' and tg_op = 'UPDATE' and v_status_changed then
+        if new.due_at = old.due_at then
+            new.due_at := now();
+        end if;
+        if old.status = 'failed' then
+            new.attempts := 0;
+        end if;
+    end if;
+    new.max_attempts := coalesce(new.max_attempts,
+                                 case when tg_op = 'UPDATE' then old.max_attempts end, 3);
+
     new.updated_at := now();
     return new;
 end
 $$;
 comment on function vq._video_qualities_before_write is
-'Trigger of vq.video_qualities. Raises 22023 for a status change not listed in vq.quality_status_transitions; keeps processing_started_at/processing_completed_at and is_default consistent with the status (processing: started, not completed; ready/failed: completed; back to pending: neither).';
+'Trigger of vq.video_qualities. Raises 22023 for a status change not listed in vq.quality_status_transitions; keeps processing_started_at/processing_completed_at and is_default consistent with the status (processing: started, not completed; ready/failed: completed; back to pending: neither); ends the lease of a quality that leaves processing; makes a quality that returns to pending due now (unless due_at is set) and, from failed, resets its attempts; max_attempts defaults to 3.';

@@ -28,7 +28,7 @@ declare
         'resolution_width', 'resolution_height', 'codec', 'container', 'duration', 'fps',
         'pixel_format', 'color_space', 'audio_codec', 'audio_bitrate', 'audio_channels',
         'audio_sample_rate', 'aspect_ratio', 'frame_count', 'encoding_time', 'is_default',
-        'status', 'processing_started_at'];
+        'status', 'processing_started_at', 'max_attempts'];
     v_position integer := 0;
     v_element  jsonb;
     v_unknown  text;
@@ -76,6 +76,7 @@ begin
                        and btrim(r.url) <> '' and length(r.url)::numeric <@ vq._limit('p_url')
                        and s.status is not null
                        and (not coalesce(r.is_default, false) or s.status = 'ready')
+                       and coalesce(r.max_attempts::numeric <@ vq._limit('p_max_attempts'), true)
                        is true), true)
                    and count(*) filter (where r.is_default) <= 1
                    and count(distinct r.quality) = count(*),
@@ -105,14 +106,14 @@ begin
                         resolution_height, codec, container, duration, fps, pixel_format,
                         color_space, audio_codec, audio_bitrate, audio_channels,
                         audio_sample_rate, aspect_ratio, frame_count, encoding_time,
-                        is_default, status, processing_started_at)
+                        is_default, status, processing_started_at, max_attempts)
                     select p_video_id, r.quality, r.url, r.file_size, r.bitrate,
                            r.resolution_width, r.resolution_height, r.codec, r.container,
                            r.duration, r.fps, r.pixel_format, r.color_space, r.audio_codec,
                            r.audio_bitrate, r.audio_channels, r.audio_sample_rate,
                            r.aspect_ratio, r.frame_count, r.encoding_time,
                            coalesce(r.is_default, false), coalesce(r.status, 'pending'),
-                           r.processing_started_at
+                           r.processing_started_at, r.max_attempts
                       from unnest(v_rows) as r
                     -- the same restart as create_video_quality's
                     on conflict (video_id, quality) do update set
@@ -135,7 +136,10 @@ begin
                         status = excluded.status,
                         error_message = null,
                         processing_started_at = excluded.processing_started_at,
-                        processing_completed_at = null
+                        processing_completed_at = null,
+                        attempts = 0, max_attempts = excluded.max_attempts, due_at = now(),
+                        lease_owner = null, lease_token = null, lease_expires_at = null,
+                        progress = null, error_code = null
                     returning q.id)
                 select coalesce(array_agg(id), '{}'::uuid[]) into v_ids from written;
             end if;
@@ -177,7 +181,8 @@ begin
                     p_encoding_time => v_row.encoding_time,
                     p_is_default => coalesce(v_row.is_default, false),
                     p_status => coalesce(v_row.status, 'pending'),
-                    p_processing_started_at => v_row.processing_started_at);
+                    p_processing_started_at => v_row.processing_started_at,
+                    p_max_attempts => v_row.max_attempts);
                 v_ids := v_ids || v_row.id;
             end loop;
         exception when others then
@@ -187,6 +192,9 @@ begin
         end;
     end if;
 
+    if exists (select 1 from vq.video_qualities where id = any (v_ids) and status = 'pending') then
+        perform pg_notify('vq_work', '');   -- wakes workers waiting in LISTEN vq_work
+    end if;
     return query
         select q.*
           from vq.video_qualities q
@@ -196,5 +204,5 @@ begin
 end
 $$;
 comment on function vq.create_video_qualities is
-'Creates (or restarts) every quality of p_qualities for the video p_video_id in one transaction and returns their rows in ladder order. p_qualities is a JSON array of objects whose keys are create_video_quality''s arguments without p_ (quality and url required; status defaults to pending). All or nothing. A quality given twice is written as the later element says.
+'Creates (or restarts) every quality of p_qualities for the video p_video_id in one transaction and returns their rows in ladder order. p_qualities is a JSON array of objects whose keys are create_video_quality''s arguments without p_ (quality and url required; status defaults to pending; max_attempts, the attempts a worker gets at it, to 3). All or nothing. A quality given twice is written as the later element says.
 Errors: 22004 p_video_id or p_qualities is null; 22023 p_qualities is not an array of objects or has an unknown key; P0002 p_video_id does not exist; 22P02 a value of the wrong type; 22007 a start time that is not a time; and every error of create_video_quality, with the message prefixed by p_qualities[N] (1-based).';

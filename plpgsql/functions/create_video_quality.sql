@@ -26,7 +26,8 @@ create or replace function vq.create_video_quality(
     p_encoding_time         double precision default null,
     p_is_default            boolean default false,
     p_status                text default 'pending',
-    p_processing_started_at timestamptz default null
+    p_processing_started_at timestamptz default null,
+    p_max_attempts          integer default null
 ) returns vq.video_qualities
 language plpgsql
 security definer
@@ -47,6 +48,7 @@ begin
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
         p_aspect_ratio, p_frame_count, p_encoding_time, null);
+    perform vq._require_range('p_max_attempts', p_max_attempts);
     perform vq._require_not_null('p_is_default', p_is_default);
     perform vq._require_not_null('p_status', p_status);
     perform vq._require_quality_status('p_status', p_status);
@@ -79,13 +81,13 @@ begin
         video_id, quality, url, file_size, bitrate, resolution_width, resolution_height,
         codec, container, duration, fps, pixel_format, color_space, audio_codec,
         audio_bitrate, audio_channels, audio_sample_rate, aspect_ratio, frame_count,
-        encoding_time, is_default, status, processing_started_at)
+        encoding_time, is_default, status, processing_started_at, max_attempts)
     values (
         p_video_id, p_quality, p_url, p_file_size, p_bitrate, p_resolution_width,
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
         p_aspect_ratio, p_frame_count, p_encoding_time, p_is_default, p_status,
-        p_processing_started_at)
+        p_processing_started_at, p_max_attempts)
     on conflict (video_id, quality) do update set
         url = excluded.url, file_size = excluded.file_size, bitrate = excluded.bitrate,
         resolution_width = excluded.resolution_width,
@@ -101,11 +103,18 @@ begin
         status = excluded.status,
         error_message = null,
         processing_started_at = excluded.processing_started_at,
-        processing_completed_at = null
+        processing_completed_at = null,
+        -- a new series of attempts, due now; a lease on the old row is ended
+        attempts = 0, max_attempts = excluded.max_attempts, due_at = now(),
+        lease_owner = null, lease_token = null, lease_expires_at = null, progress = null,
+        error_code = null
     returning * into v_quality;
+    if v_quality.status = 'pending' then
+        perform pg_notify('vq_work', '');   -- wakes workers waiting in LISTEN vq_work
+    end if;
     return v_quality;
 end
 $$;
 comment on function vq.create_video_quality is
-'Creates the quality p_quality of the video p_video_id and returns its row; when that quality exists, restarts it (same id) with this call''s values, so a repeated call is safe. With p_is_default the quality becomes the only default of its video.
-Errors: 22004 p_video_id, p_quality, p_url, p_is_default or p_status is null; 22023 p_quality is not in vq.quality_levels, p_status is not pending/processing/ready/failed, p_is_default with a status other than ready, or a restart whose status change is not allowed; 22001 a text longer than its limit; 22003 a number out of its range (limits: vq._limit); P0002 p_video_id does not exist; 22P02 p_video_id is not a UUID; 22007 p_processing_started_at is not a time.';
+'Creates the quality p_quality of the video p_video_id and returns its row; when that quality exists, restarts it (same id) with this call''s values, so a repeated call is safe. With p_is_default the quality becomes the only default of its video. As work, the quality is claimable by vq.claim_qualities while pending; p_max_attempts (default 3) is how many claims it gets; a restart begins a new series of attempts, due now, and ends any lease on it.
+Errors: 22004 p_video_id, p_quality, p_url, p_is_default or p_status is null; 22023 p_quality is not in vq.quality_levels, p_status is not pending/processing/ready/failed, p_is_default with a status other than ready, or a restart whose status change is not allowed; 22001 a text longer than its limit; 22003 a number (p_max_attempts included) out of its range (limits: vq._limit); P0002 p_video_id does not exist; 22P02 p_video_id is not a UUID; 22007 p_processing_started_at is not a time.';

@@ -108,8 +108,7 @@ begin
     if found then
         raise exception 'p_updates[%]: %', v_position, v_message
             using errcode = 'invalid_parameter_value',
-                  hint = 'allowed: pending->processing|failed, processing->ready|failed, '
-                      || 'failed->pending|processing, ready->processing';
+                  hint = vq._allowed_transitions();
     end if;
 
     -- 4. one statement for every row

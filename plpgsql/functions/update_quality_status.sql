@@ -15,5 +15,5 @@ begin
 end
 $$;
 comment on function vq.update_quality_status is
-'Sets the status of the quality p_quality_id; true when it exists, false when it does not. Allowed: pending->processing|failed, processing->ready|failed, failed->pending|processing, ready->processing, and any status to itself (a no-op). Reaching ready or failed sets processing_completed_at; a default that leaves ready stops being the default.
+'Sets the status of the quality p_quality_id; true when it exists, false when it does not. Allowed: pending->processing|failed, processing->ready|failed|pending, failed->pending|processing, ready->processing, and any status to itself (a no-op); leaving processing ends a lease. Reaching ready or failed sets processing_completed_at; a default that leaves ready stops being the default.
 Errors: 22004 p_quality_id or p_status is null; 22023 p_status is not pending/processing/ready/failed, or the change is not allowed (the message names both statuses); 22P02 p_quality_id is not a UUID.';

@@ -10,9 +10,7 @@ select no_plan();
 set local track_functions = 'pl';
 create function pg_temp.cvq_calls() returns bigint language sql as $$
     select coalesce(pg_stat_get_xact_function_calls(
-        'vq.create_video_quality(uuid, text, text, bigint, integer, integer, integer, text,
-         text, double precision, double precision, text, text, text, integer, integer,
-         integer, text, bigint, double precision, boolean, text, timestamptz)'::regprocedure),
+        'vq.create_video_quality'::regproc),
         0) $$;
 
 select id as vid from vq.create_video(p_title => 'ladder paths') \gset

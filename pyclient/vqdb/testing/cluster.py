@@ -15,7 +15,7 @@ over TCP, so the caller itself stays whoever it is.
 
 Command line:
 
-    python -m vqdb.testing.cluster [--durable] -- CMD ARGS...
+    python -m vqdb.testing [--durable] -- CMD ARGS...
 
 starts a cluster, creates the database `vqdb`, runs CMD with DATABASE_URL and
 PGHOST/PGPORT/PGUSER/PGDATABASE pointing at it, stops the cluster and exits
@@ -403,7 +403,7 @@ def run_command(cmd: Sequence[str], durable: bool = False) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Run a command against a throwaway PostgreSQL cluster.",
-        usage="python -m vqdb.testing.cluster [--durable] -- CMD ARGS...",
+        usage="python -m vqdb.testing [--durable] -- CMD ARGS...",
     )
     parser.add_argument("--durable", action="store_true", help="keep fsync on (for benchmarks)")
     parser.add_argument("cmd", nargs=argparse.REMAINDER)

@@ -1,0 +1,87 @@
+-- API: hands out work. Up to p_limit qualities are leased to p_worker for
+-- p_lease_seconds: first those whose lease expired (their worker died; stall
+-- recovery needs no other process), then pending ones that are due, oldest
+-- first; with p_qualities only those labels. SKIP LOCKED: concurrent claims
+-- never wait for each other and never get the same row. A quality whose lease
+-- expired on its last attempt is not handed out again: it becomes failed
+-- (error_code lease_expired).
+create or replace function vq.claim_qualities(
+    p_worker        text,
+    p_limit         integer default 1,
+    p_lease_seconds integer default 300,
+    p_qualities     text[] default null
+) returns setof vq.video_qualities
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_label   text;
+    v_claimed integer;
+begin
+    perform vq._require_text('p_worker', p_worker, true);
+    perform vq._require_not_null('p_limit', p_limit);
+    perform vq._require_range('p_limit', p_limit);
+    perform vq._require_not_null('p_lease_seconds', p_lease_seconds);
+    perform vq._require_range('p_lease_seconds', p_lease_seconds);
+    select l into v_label from unnest(p_qualities) l
+     where l is null or not exists (select 1 from vq.quality_levels where label = l)
+     limit 1;
+    if found then
+        raise exception 'p_qualities has % , not a known quality level (see vq.quality_levels)',
+            coalesce(quote_literal(v_label), 'a null')
+            using errcode = 'invalid_parameter_value';              -- 22023
+    end if;
+
+    update vq.video_qualities q
+       set status = 'failed', error_code = 'lease_expired',
+           error_message = format('the lease of %s expired at %s, on attempt %s of %s',
+                                  q.lease_owner, q.lease_expires_at, q.attempts, q.max_attempts)
+      from (select id from vq.video_qualities
+             where status = 'processing' and lease_expires_at < now()
+               and attempts >= max_attempts
+               and (p_qualities is null or quality = any (p_qualities))
+               for no key update skip locked) spent
+     where q.id = spent.id;
+
+    return query
+    with picked as (
+        select id from vq.video_qualities
+         where status = 'processing' and lease_expires_at < now()
+           and attempts < max_attempts
+           and (p_qualities is null or quality = any (p_qualities))
+         order by lease_expires_at
+         limit p_limit
+           for no key update skip locked)
+    update vq.video_qualities q
+       set lease_owner = p_worker, lease_token = gen_random_uuid(),
+           lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+           lease_seconds = p_lease_seconds, attempts = q.attempts + 1, progress = null,
+           processing_started_at = now()
+      from picked
+     where q.id = picked.id
+    returning q.*;
+    get diagnostics v_claimed = row_count;
+
+    if v_claimed < p_limit then
+        return query
+        with picked as (
+            select id from vq.video_qualities
+             where status = 'pending' and due_at <= now()
+               and (p_qualities is null or quality = any (p_qualities))
+             order by due_at
+             limit p_limit - v_claimed
+               for no key update skip locked)
+        update vq.video_qualities q
+           set status = 'processing', lease_owner = p_worker, lease_token = gen_random_uuid(),
+               lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+               lease_seconds = p_lease_seconds, attempts = q.attempts + 1, progress = null
+          from picked
+         where q.id = picked.id
+        returning q.*;
+    end if;
+end
+$$;
+comment on function vq.claim_qualities is
+'Leases up to p_limit qualities to the worker p_worker for p_lease_seconds (default 300) and returns their rows (status processing, with lease_token, lease_expires_at and attempts). Takes first the qualities whose lease expired with attempts left, then pending ones due now, oldest first; with p_qualities only those labels. Concurrent calls never get the same quality (SKIP LOCKED). A quality whose lease expired on its last attempt becomes failed with error_code lease_expired. A lost answer costs the qualities it leased one lease period and one attempt.
+Errors: 22004 p_worker, p_limit or p_lease_seconds is null; 22023 p_worker is blank, p_qualities holds a null or an unknown label; 22001 p_worker longer than 200; 22003 p_limit not in [1, 1000] or p_lease_seconds not in [1, 86400].';

@@ -1,0 +1,69 @@
+-- API: the end of a successful encode: the quality becomes ready with the
+-- encoder's metadata, in one call, if the caller still holds its lease.
+create or replace function vq.complete_quality(
+    p_quality_id        uuid,
+    p_lease_token       uuid,
+    p_url               text default null,
+    p_file_size         bigint default null,
+    p_bitrate           integer default null,
+    p_resolution_width  integer default null,
+    p_resolution_height integer default null,
+    p_codec             text default null,
+    p_container         text default null,
+    p_duration          double precision default null,
+    p_fps               double precision default null,
+    p_pixel_format      text default null,
+    p_color_space       text default null,
+    p_audio_codec       text default null,
+    p_audio_bitrate     integer default null,
+    p_audio_channels    integer default null,
+    p_audio_sample_rate integer default null,
+    p_aspect_ratio      text default null,
+    p_frame_count       bigint default null,
+    p_encoding_time     double precision default null
+) returns vq.video_qualities
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_quality vq.video_qualities;
+begin
+    perform vq._require_text('p_url', p_url);
+    perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
+        p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
+        p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
+        p_aspect_ratio, p_frame_count, p_encoding_time, null);
+    v_quality := vq._leased_quality(p_quality_id, p_lease_token, '{ready}');
+    if v_quality.lease_expires_at is null then
+        return v_quality;                                   -- a repeat: already done
+    end if;
+    update vq.video_qualities q set
+        url = coalesce(p_url, q.url),
+        file_size = coalesce(p_file_size, q.file_size),
+        bitrate = coalesce(p_bitrate, q.bitrate),
+        resolution_width = coalesce(p_resolution_width, q.resolution_width),
+        resolution_height = coalesce(p_resolution_height, q.resolution_height),
+        codec = coalesce(p_codec, q.codec),
+        container = coalesce(p_container, q.container),
+        duration = coalesce(p_duration, q.duration),
+        fps = coalesce(p_fps, q.fps),
+        pixel_format = coalesce(p_pixel_format, q.pixel_format),
+        color_space = coalesce(p_color_space, q.color_space),
+        audio_codec = coalesce(p_audio_codec, q.audio_codec),
+        audio_bitrate = coalesce(p_audio_bitrate, q.audio_bitrate),
+        audio_channels = coalesce(p_audio_channels, q.audio_channels),
+        audio_sample_rate = coalesce(p_audio_sample_rate, q.audio_sample_rate),
+        aspect_ratio = coalesce(p_aspect_ratio, q.aspect_ratio),
+        frame_count = coalesce(p_frame_count, q.frame_count),
+        encoding_time = coalesce(p_encoding_time, q.encoding_time),
+        status = 'ready',
+        lease_expires_at = null                 -- ended by its holder: keep owner and token
+     where q.id = p_quality_id
+    returning q.* into v_quality;
+    return v_quality;
+end
+$$;
+comment on function vq.complete_quality is
+'Marks the quality p_quality_id ready with the metadata given (the others keep their values), if p_lease_token is its lease; returns the row. The lease ends; lease_owner and lease_token stay as a record of who completed it, and a repeat of the call returns the row unchanged.
+Errors: 22004 p_quality_id or p_lease_token is null; 22023 p_url is blank; 22001 a text longer than its limit; 22003 a number out of its range (limits: vq._limit); 22P02 an argument is not a UUID; 55000 lease lost (another worker has the quality, or it was released, restarted, completed by another writer or deleted).';

@@ -1,0 +1,33 @@
+-- API: a worker's sign of life. Extends the lease by p_lease_seconds (by the
+-- claim's length when null) from now, records p_progress; returns the new expiry.
+-- A heartbeat after the expiry still counts while nobody has claimed the
+-- quality again. Writes no indexed column: a HOT update (schema.sql).
+create or replace function vq.heartbeat_quality(
+    p_quality_id    uuid,
+    p_lease_token   uuid,
+    p_progress      real default null,
+    p_lease_seconds integer default null
+) returns timestamptz
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_quality vq.video_qualities;
+begin
+    perform vq._require_range('p_progress', p_progress::numeric);
+    perform vq._require_range('p_lease_seconds', p_lease_seconds);
+    v_quality := vq._leased_quality(p_quality_id, p_lease_token, '{}');
+    update vq.video_qualities
+       set lease_expires_at = now() + make_interval(
+               secs => coalesce(p_lease_seconds, v_quality.lease_seconds)),
+           lease_seconds = coalesce(p_lease_seconds, v_quality.lease_seconds),
+           progress = coalesce(p_progress, v_quality.progress)
+     where id = p_quality_id
+    returning lease_expires_at into v_quality.lease_expires_at;
+    return v_quality.lease_expires_at;
+end
+$$;
+comment on function vq.heartbeat_quality is
+'Extends the lease p_lease_token of the quality p_quality_id by p_lease_seconds from now (null: the length it was claimed for), records p_progress (percent) when given, and returns the new lease_expires_at. Accepted after the expiry as long as no other worker has claimed the quality.
+Errors: 22004 p_quality_id or p_lease_token is null; 22003 p_progress not in [0, 100] or p_lease_seconds not in [1, 86400]; 22P02 an argument is not a UUID; 55000 lease lost (another worker has the quality, or it was released, restarted, completed or deleted).';
