@@ -2,9 +2,7 @@
 -- from the difference between plpgsql/ and the migrations up to 0070.errors_in_comments.
 -- depends: 0070.errors_in_comments
 
--- The work queue's columns (at the end of the table, as in plpgsql/schema.sql);
--- max_attempts gets 3 on the existing rows, then has no default: the trigger
--- gives it (plpgsql/functions/_video_qualities_before_write.sql).
+-- The work queue's columns (at the end of the table, as in plpgsql/schema.sql).
 alter table vq.video_qualities
     add column attempts integer not null default 0 check (attempts >= 0),
     add column max_attempts integer not null default 3 check (max_attempts >= 1),
@@ -21,7 +19,6 @@ alter table vq.video_qualities
                and (lease_expires_at is null
                     or (lease_token is not null and lease_seconds is not null
                         and status = 'processing')));
-alter table vq.video_qualities alter column max_attempts drop default;
 -- a worker gives an encode back, or its failed attempt is retried
 insert into vq.quality_status_transitions (from_status, to_status) values ('processing', 'pending');
 
@@ -172,7 +169,7 @@ comment on function vq._retry_delay is
 --   * entering 'pending' makes the quality due now unless the writer set due_at
 --     (fail_quality's backoff); failed -> pending (queued again by hand) begins
 --     a new series of attempts;
---   * max_attempts not given is 3.
+--   * max_attempts given as null is the column's default.
 create or replace function vq._video_qualities_before_write()
 returns trigger
 language plpgsql
@@ -233,6 +230,7 @@ begin
             new.attempts := 0;
         end if;
     end if;
+    -- the column's default (3) for an API call that gave none; a test pins the two together
     new.max_attempts := coalesce(new.max_attempts,
                                  case when tg_op = 'UPDATE' then old.max_attempts end, 3);
 
@@ -363,6 +361,9 @@ declare
     v_quality vq.video_qualities;
 begin
     perform vq._require_text('p_url', p_url);
+    if btrim(p_url) = '' then
+        raise exception 'p_url must not be empty' using errcode = 'invalid_parameter_value';
+    end if;
     perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,

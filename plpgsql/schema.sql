@@ -108,9 +108,10 @@ create table vq.video_qualities (
     -- The work queue. A pending quality is work, claimable from due_at on; a
     -- claimed one is processing under a lease (owner, token, expiry) that its
     -- worker extends with heartbeats. attempts counts the claims of this series
-    -- (a restart begins a new one), up to max_attempts (3 unless the ladder says).
+    -- (a restart begins a new one), up to max_attempts (3 unless the ladder says; an
+    -- API call that passes no limit passes null, which the trigger makes the default).
     attempts                integer not null default 0 check (attempts >= 0),
-    max_attempts            integer not null check (max_attempts >= 1),
+    max_attempts            integer not null default 3 check (max_attempts >= 1),
     due_at                  timestamptz not null default now(),
     lease_owner             text,
     lease_token             uuid,

@@ -17,7 +17,7 @@
 --   * entering 'pending' makes the quality due now unless the writer set due_at
 --     (fail_quality's backoff); failed -> pending (queued again by hand) begins
 --     a new series of attempts;
---   * max_attempts not given is 3.
+--   * max_attempts given as null is the column's default.
 create or replace function vq._video_qualities_before_write()
 returns trigger
 language plpgsql
@@ -78,6 +78,7 @@ begin
             new.attempts := 0;
         end if;
     end if;
+    -- the column's default (3) for an API call that gave none; a test pins the two together
     new.max_attempts := coalesce(new.max_attempts,
                                  case when tg_op = 'UPDATE' then old.max_attempts end, 3);
 

@@ -30,6 +30,9 @@ declare
     v_quality vq.video_qualities;
 begin
     perform vq._require_text('p_url', p_url);
+    if btrim(p_url) = '' then
+        raise exception 'p_url must not be empty' using errcode = 'invalid_parameter_value';
+    end if;
     perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,

@@ -10,14 +10,16 @@ from vqdb.catalog import Catalog
 from vqdb.errors import (
     Conflict,
     InvalidArgument,
+    LeaseLost,
     NotFound,
     PoolTimeout,
     Unavailable,
     VqdbError,
 )
-from vqdb.models import Video, VideoQuality
+from vqdb.models import QueueStats, Video, VideoQuality
 from vqdb.pool import PoolStats
 from vqdb.service import DatabaseService
+from vqdb.worker import Lease, Worker
 
 __version__ = "0.1.0"
 
@@ -26,12 +28,16 @@ __all__ = [
     "Conflict",
     "DatabaseService",
     "InvalidArgument",
+    "Lease",
+    "LeaseLost",
     "NotFound",
     "PoolStats",
     "PoolTimeout",
+    "QueueStats",
     "Unavailable",
     "Video",
     "VideoQuality",
     "VqdbError",
+    "Worker",
     "__version__",
 ]

@@ -34,7 +34,7 @@ from vqdb.errors import (
     from_psycopg2,
     is_connection_lost,
 )
-from vqdb.models import Video, VideoQuality
+from vqdb.models import QueueStats, Video, VideoQuality
 from vqdb.pool import Pool, PoolStats
 from vqdb.routing import ReplicaRouter, replica_dsns_from_env
 
@@ -318,10 +318,12 @@ class Catalog:
         is_default: bool | None = None,
         status: str | None = None,
         processing_started_at: datetime | None = None,
+        max_attempts: int | None = None,
     ) -> VideoQuality:
         """Creates the quality (or restarts the existing one of that label; same id).
 
-        Defaults (None): not default, status pending. NotFound when the video does not exist.
+        Defaults (None): not default, status pending, 3 attempts for the workers that
+        claim it. NotFound when the video does not exist.
         """
         rows = self._call(
             "create_video_quality",
@@ -347,6 +349,7 @@ class Catalog:
                 "is_default": is_default,
                 "status": status,
                 "processing_started_at": processing_started_at,
+                "max_attempts": max_attempts,
             },
             read=False,
         )
@@ -495,6 +498,130 @@ class Catalog:
         """Deletes the video and its qualities; the URLs of their files (the same on a repeat)."""
         _, rows = self._call("delete_video", {"video_id": video_id}, read=False)
         return [url for (url,) in rows]
+
+    # -- the work queue -------------------------------------------------------
+
+    def claim_qualities(
+        self,
+        worker: str,
+        limit: int | None = None,
+        lease_seconds: int | None = None,
+        qualities: Sequence[str] | None = None,
+    ) -> list[VideoQuality]:
+        """Leases up to ``limit`` (1) due qualities to ``worker`` for ``lease_seconds`` (300);
+        expired leases first, then pending work oldest first; only ``qualities``' labels
+        when given. Each row carries its ``lease_token``; [] when there is no work."""
+        return self._qualities(
+            self._call(
+                "claim_qualities",
+                {"worker": worker},
+                {
+                    "limit": limit,
+                    "lease_seconds": lease_seconds,
+                    "qualities": None if qualities is None else list(qualities),
+                },
+                read=False,
+            )
+        )
+
+    def heartbeat_quality(
+        self,
+        quality_id: Id,
+        lease_token: Id,
+        progress: float | None = None,
+        lease_seconds: int | None = None,
+    ) -> datetime:
+        """Extends the lease (by its claimed length unless ``lease_seconds``), records
+        ``progress`` (percent); returns the new expiry. LeaseLost when it is gone."""
+        rows = self._call(
+            "heartbeat_quality",
+            {"quality_id": quality_id, "lease_token": lease_token},
+            {"progress": progress, "lease_seconds": lease_seconds},
+            read=False,
+        )
+        expires: datetime = self._scalar(rows)
+        return expires
+
+    def complete_quality(
+        self,
+        quality_id: Id,
+        lease_token: Id,
+        url: str | None = None,
+        file_size: int | None = None,
+        bitrate: int | None = None,
+        resolution_width: int | None = None,
+        resolution_height: int | None = None,
+        codec: str | None = None,
+        container: str | None = None,
+        duration: float | None = None,
+        fps: float | None = None,
+        pixel_format: str | None = None,
+        color_space: str | None = None,
+        audio_codec: str | None = None,
+        audio_bitrate: int | None = None,
+        audio_channels: int | None = None,
+        audio_sample_rate: int | None = None,
+        aspect_ratio: str | None = None,
+        frame_count: int | None = None,
+        encoding_time: float | None = None,
+    ) -> VideoQuality:
+        """Ready, with the encoder's metadata, if the lease is still held (else LeaseLost)."""
+        rows = self._call(
+            "complete_quality",
+            {"quality_id": quality_id, "lease_token": lease_token},
+            {
+                "url": url,
+                "file_size": file_size,
+                "bitrate": bitrate,
+                "resolution_width": resolution_width,
+                "resolution_height": resolution_height,
+                "codec": codec,
+                "container": container,
+                "duration": duration,
+                "fps": fps,
+                "pixel_format": pixel_format,
+                "color_space": color_space,
+                "audio_codec": audio_codec,
+                "audio_bitrate": audio_bitrate,
+                "audio_channels": audio_channels,
+                "audio_sample_rate": audio_sample_rate,
+                "aspect_ratio": aspect_ratio,
+                "frame_count": frame_count,
+                "encoding_time": encoding_time,
+            },
+            read=False,
+        )
+        return self._qualities(rows)[0]
+
+    def fail_quality(
+        self,
+        quality_id: Id,
+        lease_token: Id,
+        error_code: str,
+        error_message: str | None = None,
+        retryable: bool | None = None,
+    ) -> VideoQuality:
+        """Records the attempt's error: pending again after a backoff while attempts remain
+        and ``retryable`` (default True), else failed. LeaseLost when the lease is gone."""
+        rows = self._call(
+            "fail_quality",
+            {"quality_id": quality_id, "lease_token": lease_token, "error_code": error_code},
+            {"error_message": error_message, "retryable": retryable},
+            read=False,
+        )
+        return self._qualities(rows)[0]
+
+    def release_quality(self, quality_id: Id, lease_token: Id) -> VideoQuality:
+        """Gives the work back (pending, due now, the attempt not counted)."""
+        rows = self._call(
+            "release_quality", {"quality_id": quality_id, "lease_token": lease_token}, read=False
+        )
+        return self._qualities(rows)[0]
+
+    def queue_stats(self) -> list[QueueStats]:
+        """The queue per quality label, in ladder order (vq.queue_stats)."""
+        columns, data = self._call("queue_stats", {}, read=False)
+        return [QueueStats.from_row(columns, row) for row in data]
 
     # -- lifecycle ------------------------------------------------------------
 

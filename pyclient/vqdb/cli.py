@@ -1,6 +1,7 @@
-"""The ``vqdb`` command: migrations, a health check and a demo.
+"""The ``vqdb`` command: migrations, a health check, the work queue and a demo.
 
-    vqdb migrate | rollback [--count N] | status | check | demo [--videos N] [--threads T]
+    vqdb migrate | rollback [--count N] | status | check | queue [--json]
+         | demo [--videos N] [--threads T]
 
 Every command takes ``--database URL`` (default: DATABASE_URL, else libpq's
 PG* variables).
@@ -96,6 +97,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_queue(args: argparse.Namespace) -> int:
+    """vq.queue_stats() as a table for people, or JSON lines for programs."""
+    import dataclasses
+    import json
+
+    with Catalog(args.database, maxconn=1) as db:
+        stats = db.queue_stats()
+    if args.json:
+        for row in stats:
+            print(json.dumps(dataclasses.asdict(row)))
+        return 0
+    header = ("quality", "pending", "due", "processing", "expired", "failed", "oldest due s")
+    print("{:<9} {:>8} {:>8} {:>10} {:>8} {:>8} {:>12}".format(*header))
+    for r in stats:
+        age = "" if r.oldest_due_seconds is None else f"{r.oldest_due_seconds:.1f}"
+        print(
+            f"{r.quality:<9} {r.pending:>8} {r.due:>8} {r.processing:>10} {r.expired:>8} "
+            f"{r.failed:>8} {age:>12}"
+        )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from vqdb import demo
 
@@ -126,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "check", parents=[common], help="health check: exit 0 when all is well, else 1"
     ).set_defaults(func=cmd_check)
+    qu = sub.add_parser("queue", parents=[common], help="the work queue per quality label")
+    qu.add_argument("--json", action="store_true", help="one JSON object per label")
+    qu.set_defaults(func=cmd_queue)
     dm = sub.add_parser("demo", parents=[common], help="simulated workers encode videos")
     dm.add_argument("--videos", type=int, default=20, help="how many videos (default 20)")
     dm.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")

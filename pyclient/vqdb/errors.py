@@ -34,6 +34,12 @@ class Conflict(VqdbError):
     """The call collided with another one (23505, 40001, 40P01): repeating it may succeed."""
 
 
+class LeaseLost(VqdbError):
+    """The worker no longer holds the lease it names (55000): another worker claimed the
+    quality after the lease expired, or it was released, restarted, completed by another
+    writer or deleted. Stop working on it; nothing was changed."""
+
+
 class Unavailable(VqdbError):
     """The server could not be reached or dropped the connection, also after the retries."""
 
@@ -53,6 +59,7 @@ SQLSTATE_TO_ERROR: dict[str, type[VqdbError]] = {
     "23505": Conflict,  # unique_violation
     "40001": Conflict,  # serialization_failure
     "40P01": Conflict,  # deadlock_detected
+    "55000": LeaseLost,  # object_not_in_prerequisite_state: the API's fencing
     "08": Unavailable,  # connection exception
     "57P01": Unavailable,  # admin_shutdown (pg_terminate_backend, fast shutdown)
     "57P02": Unavailable,  # crash_shutdown

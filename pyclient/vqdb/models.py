@@ -98,3 +98,26 @@ class VideoQuality(_FromRow):
     processing_completed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    # the work queue (vq.claim_qualities and the lease calls)
+    attempts: int  # claims of this series, up to max_attempts
+    max_attempts: int
+    due_at: datetime  # claimable from then on, while pending
+    lease_owner: str | None  # the worker holding (or that ended) the lease
+    lease_token: UUID | None  # what the lease calls take; None when not leased
+    lease_expires_at: datetime | None  # None: no live lease
+    lease_seconds: int | None
+    progress: float | None  # percent, from heartbeats; 100 when ready
+    error_code: str | None  # of the last failed attempt, with error_message
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QueueStats(_FromRow):
+    """A row of vq.queue_stats(): the work queue of one quality label."""
+
+    quality: str
+    pending: int
+    due: int  # pending and due now
+    processing: int
+    expired: int  # processing with an expired lease (its worker is gone)
+    failed: int
+    oldest_due_seconds: float | None  # age of the oldest due quality

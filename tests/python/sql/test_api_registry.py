@@ -40,7 +40,7 @@ def api(pg_server, migrated_template) -> dict[str, dict[str, object]]:
     try:
         with conn.cursor() as cur:
             cur.execute(
-                """select p.proname, coalesce(p.proargnames, '{}'),
+                """select p.proname, coalesce(p.proargnames[1:p.pronargs], '{}'),
                           array(select format_type(t, null) from unnest(p.proargtypes) t),
                           obj_description(p.oid, 'pg_proc')
                      from pg_proc p

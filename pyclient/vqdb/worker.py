@@ -1,0 +1,222 @@
+"""vqdb.Worker: takes encodes from the catalog and runs them the safe way.
+
+    def encode(quality: vqdb.VideoQuality, lease: vqdb.Lease) -> dict:
+        ...                                   # run the encoder; lease.progress(50.0)
+        return {"bitrate": 5000, "codec": "h264"}   # complete_quality's metadata
+
+    with vqdb.Catalog() as db:
+        vqdb.Worker(db, "encoder-1", qualities=["720p", "480p"]).run(encode)
+
+For each quality it claims (vq.claim_qualities), a background thread renews
+the lease every ``lease_seconds / 3`` while ``encode`` runs. What ``encode``
+returns completes the quality (complete_quality); an exception fails it
+(fail_quality, the exception's type as error_code; retried later unless the
+exception has ``retryable = False``). SIGTERM or SIGINT during an encode
+releases the quality at once (release_quality, no attempt used) and ends
+``run``. When the lease is lost (another worker took the quality after this
+one stalled, or an operator restarted it), ``lease.lost`` is set, the next
+``lease.progress()`` raises LeaseLost, ``on_lost`` callbacks run (kill the
+encoder there), and nothing this worker sends afterwards is accepted.
+
+With no work, the worker waits on LISTEN vq_work (the catalog notifies when
+it enqueues work) and polls every ``poll_seconds`` as well; behind PgBouncer
+in transaction mode LISTEN does not work: pass ``listen=False`` to only poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from types import FrameType
+from typing import Any
+
+import psycopg2
+import psycopg2.extensions
+
+from vqdb.catalog import Catalog
+from vqdb.errors import LeaseLost, VqdbError
+from vqdb.models import VideoQuality
+
+logger = logging.getLogger("vqdb.worker")
+
+
+class Shutdown(BaseException):
+    """Raised in the main thread by SIGTERM/SIGINT while ``run`` is running."""
+
+
+class Lease:
+    """The worker's hold on one quality, handed to ``encode``."""
+
+    def __init__(self, quality: VideoQuality) -> None:
+        assert quality.lease_token is not None
+        self.quality_id = quality.id
+        self.token = quality.lease_token
+        self.lost = threading.Event()
+        self._progress: float | None = None
+        self._on_lost: list[Callable[[], None]] = []
+
+    def progress(self, percent: float) -> None:
+        """Records progress for the next heartbeat; raises LeaseLost once the lease is gone."""
+        self.check()
+        self._progress = percent
+
+    def check(self) -> None:
+        if self.lost.is_set():
+            raise LeaseLost("55000", f"lease lost on quality {self.quality_id}")
+
+    def on_lost(self, callback: Callable[[], None]) -> None:
+        """callback() runs (in the heartbeat thread) when the lease is lost."""
+        self._on_lost.append(callback)
+
+    def _mark_lost(self) -> None:
+        self.lost.set()
+        for callback in self._on_lost:
+            try:
+                callback()
+            except Exception:
+                logger.exception("on_lost callback failed")
+
+
+Encode = Callable[[VideoQuality, Lease], Mapping[str, Any] | None]
+
+
+class Worker:
+    def __init__(
+        self,
+        catalog: Catalog,
+        name: str,
+        qualities: list[str] | None = None,
+        lease_seconds: int = 60,
+        poll_seconds: float = 5.0,
+        listen: bool = True,
+        heartbeat_seconds: float | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.name = name
+        self.qualities = qualities
+        self.lease_seconds = lease_seconds
+        self.heartbeat_seconds = heartbeat_seconds or lease_seconds / 3
+        self.poll_seconds = poll_seconds
+        self.listen = listen
+        self._stop = threading.Event()
+        self._listener: psycopg2.extensions.connection | None = None
+        self.done = 0  # qualities completed, failed or released by this worker
+
+    def stop(self) -> None:
+        """Ends ``run`` after the current encode (from any thread)."""
+        self._stop.set()
+
+    def run(self, encode: Encode, max_qualities: int | None = None) -> None:
+        """Claims and encodes until stop(), a signal, or ``max_qualities`` are done."""
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = {}
+        if in_main:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                previous[signum] = signal.signal(signum, _raise_shutdown)
+        try:
+            while not self._stop.is_set():
+                if max_qualities is not None and self.done >= max_qualities:
+                    return
+                claimed = self.catalog.claim_qualities(
+                    self.name, 1, self.lease_seconds, self.qualities
+                )
+                if not claimed:
+                    self._wait_for_work()
+                    continue
+                self._process(claimed[0], encode)
+        except Shutdown:
+            logger.info("%s: stopping on a signal", self.name)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            self._close_listener()
+
+    # -- one quality --------------------------------------------------------
+
+    def _process(self, quality: VideoQuality, encode: Encode) -> None:
+        lease = Lease(quality)
+        beat_stop = threading.Event()
+        beat = threading.Thread(
+            target=self._heartbeat, args=(lease, beat_stop), name=f"{self.name}-heartbeat",
+            daemon=True,
+        )  # fmt: skip
+        beat.start()
+        try:
+            try:
+                metadata = encode(quality, lease)
+            finally:
+                beat_stop.set()
+                beat.join()
+            lease.check()
+            self.catalog.complete_quality(quality.id, lease.token, **dict(metadata or {}))
+        except Shutdown:
+            self._end(lambda: self.catalog.release_quality(quality.id, lease.token))
+            raise
+        except LeaseLost as exc:
+            logger.warning("%s: %s", self.name, exc.message)
+        except Exception as exc:
+            code, message = type(exc).__name__, str(exc)[:10000]
+            retryable = bool(getattr(exc, "retryable", True))
+            logger.warning("%s: quality %s failed: %s: %s", self.name, quality.id, code, exc)
+            self._end(
+                lambda: self.catalog.fail_quality(quality.id, lease.token, code, message, retryable)
+            )
+        self.done += 1
+
+    def _end(self, call: Callable[[], object]) -> None:
+        try:
+            call()
+        except LeaseLost as exc:
+            logger.warning("%s: %s", self.name, exc.message)
+
+    def _heartbeat(self, lease: Lease, stop: threading.Event) -> None:
+        while not stop.wait(self.heartbeat_seconds):
+            try:
+                self.catalog.heartbeat_quality(
+                    lease.quality_id, lease.token, lease._progress, self.lease_seconds
+                )
+            except LeaseLost:
+                lease._mark_lost()
+                return
+            except VqdbError as exc:  # the server is away: the next beat may get through
+                logger.warning("%s: heartbeat failed: %s", self.name, exc)
+
+    # -- waiting for work ---------------------------------------------------
+
+    def _wait_for_work(self) -> None:
+        conn = self._listening() if self.listen else None
+        if conn is None:
+            self._stop.wait(self.poll_seconds)
+            return
+        try:
+            ready, _, _ = select.select([conn], [], [], self.poll_seconds)
+            if ready:
+                conn.poll()
+                conn.notifies.clear()
+        except (OSError, psycopg2.Error):
+            self._close_listener()  # lost: poll this time, listen again next time
+
+    def _listening(self) -> psycopg2.extensions.connection | None:
+        if self._listener is None or self._listener.closed:
+            try:
+                conn = psycopg2.connect(self.catalog.pool.dsn)
+                conn.autocommit = True
+                with conn.cursor() as cur:
+                    cur.execute("LISTEN vq_work")  # the channel the catalog notifies
+                self._listener = conn
+            except psycopg2.Error as exc:
+                logger.warning("%s: cannot LISTEN, polling: %s", self.name, exc)
+                return None
+        return self._listener
+
+    def _close_listener(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
+
+def _raise_shutdown(signum: int, frame: FrameType | None) -> None:
+    raise Shutdown(signal.Signals(signum).name)

@@ -1,0 +1,198 @@
+"""The work queue through the client: Catalog's lease methods, LeaseLost, SKIP LOCKED
+across real connections, and vqdb.Worker (heartbeats, complete/fail, LISTEN, SIGTERM,
+a lost lease)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections import Counter
+
+import pytest
+import vqdb
+
+
+def ladder(db: vqdb.Catalog, videos: int, labels=("720p", "480p")) -> list[vqdb.VideoQuality]:
+    rows = []
+    for i in range(videos):
+        video = db.create_video(title=f"queue {i}")
+        rows += db.create_video_qualities(
+            video.id, [{"quality": q, "url": f"s3://v/{i}/{q}"} for q in labels]
+        )
+    return rows
+
+
+def test_the_lease_calls_round_trip(db_url) -> None:
+    with vqdb.Catalog(db_url, maxconn=2) as db:
+        (q,) = ladder(db, 1, ("720p",))
+        (claimed,) = db.claim_qualities("w1", lease_seconds=30)
+        assert (claimed.id, claimed.status, claimed.lease_owner, claimed.attempts) == (
+            q.id,
+            "processing",
+            "w1",
+            1,
+        )
+        assert db.heartbeat_quality(q.id, claimed.lease_token, progress=10.0) > claimed.created_at
+        with pytest.raises(vqdb.LeaseLost) as lost:
+            db.heartbeat_quality(q.id, q.id)  # not its token
+        assert lost.value.sqlstate == "55000"
+        failed = db.fail_quality(q.id, claimed.lease_token, "OSError", "disk full")
+        assert (failed.status, failed.error_code, failed.due_at > failed.updated_at) == (
+            "pending",
+            "OSError",
+            True,
+        )
+        stats = {s.quality: s for s in db.queue_stats()}
+        assert (stats["720p"].pending, stats["720p"].due) == (1, 0)
+
+
+def test_complete_and_release(db_url) -> None:
+    with vqdb.Catalog(db_url, maxconn=2) as db:
+        ladder(db, 1)
+        first, second = db.claim_qualities("w", limit=2)
+        done = db.complete_quality(first.id, first.lease_token, bitrate=900, codec="av1")
+        assert (done.status, done.bitrate, done.codec, done.progress) == ("ready", 900, "av1", 100)
+        # a repeat after a lost answer gets the same answer
+        assert db.complete_quality(first.id, first.lease_token) == done
+        back = db.release_quality(second.id, second.lease_token)
+        assert (back.status, back.attempts) == ("pending", 0)
+        with pytest.raises(vqdb.LeaseLost):
+            db.complete_quality(second.id, second.lease_token)
+
+
+def test_bad_input_is_invalid_argument(db_url) -> None:
+    with vqdb.Catalog(db_url, maxconn=1) as db:
+        with pytest.raises(vqdb.InvalidArgument, match="p_limit"):
+            db.claim_qualities("w", limit=0)
+        with pytest.raises(vqdb.InvalidArgument, match="4320p"):
+            db.claim_qualities("w", qualities=["4320p"])
+
+
+def test_concurrent_claims_never_get_the_same_quality(db_url) -> None:
+    """SKIP LOCKED across 8 real connections: 400 qualities, each claimed exactly once."""
+    with vqdb.Catalog(db_url, maxconn=2) as db:
+        expected = {q.id for q in ladder(db, 200)}
+    claims: Counter = Counter()
+    mutex = threading.Lock()
+
+    def claimer(n: int) -> None:
+        with vqdb.Catalog(db_url, maxconn=1) as db:
+            while rows := db.claim_qualities(f"t{n}", limit=3):
+                with mutex:
+                    claims.update(r.id for r in rows)
+
+    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(claims) == expected
+    assert max(claims.values()) == 1, "a quality was handed out twice"
+
+
+def test_worker_completes_fails_and_counts(db_url) -> None:
+    with vqdb.Catalog(db_url, maxconn=4) as db:
+        rows = ladder(db, 10)
+        bad = {r.id for r in rows if r.quality == "480p"}
+
+        def encode(quality: vqdb.VideoQuality, lease: vqdb.Lease) -> dict:
+            lease.progress(50.0)
+            if quality.id in bad:
+                raise ValueError("corrupt input")
+            return {"bitrate": 1000, "codec": "h264"}
+
+        worker = vqdb.Worker(db, "helper", lease_seconds=10, poll_seconds=0.2)
+        worker.run(encode, max_qualities=len(rows))
+        after = {q.id: q for r in rows for q in db.list_qualities_ordered(r.video_id)}
+    assert worker.done == 20
+    for qid, q in after.items():
+        if qid in bad:
+            assert (q.status, q.error_code, q.error_message) == (
+                "pending",
+                "ValueError",
+                "corrupt input",
+            )
+        else:
+            assert (q.status, q.bitrate, q.lease_owner) == ("ready", 1000, "helper")
+
+
+def test_worker_wakes_on_listen_before_its_poll(db_url) -> None:
+    """Waiting with a 60 s poll, the worker takes work enqueued later at once (NOTIFY)."""
+    with vqdb.Catalog(db_url, maxconn=3) as db:
+        taken = threading.Event()
+        worker = vqdb.Worker(db, "listener", poll_seconds=60)
+
+        def encode(quality, lease):
+            taken.set()
+            return {}
+
+        thread = threading.Thread(target=worker.run, args=(encode, 1))
+        thread.start()
+        time.sleep(1.0)  # the worker found nothing and waits in LISTEN
+        assert not taken.is_set()
+        ladder(db, 1, ("720p",))
+        assert taken.wait(20), "the worker did not wake up on NOTIFY"
+        thread.join(20)
+        assert not thread.is_alive()
+
+
+def test_a_lost_lease_stops_the_encode_and_sends_nothing(db_url) -> None:
+    with vqdb.Catalog(db_url, maxconn=3) as db:
+        (q,) = ladder(db, 1, ("720p",))
+        lost_seen = threading.Event()
+
+        def encode(quality, lease):
+            lease.on_lost(lost_seen.set)
+            # an operator restarts the quality while it encodes
+            db.create_video_quality(quality.video_id, "720p", "s3://restarted")
+            for _ in range(100):
+                time.sleep(0.05)
+                lease.progress(1.0)  # raises LeaseLost once the heartbeat saw it
+            return {"bitrate": 1}
+
+        worker = vqdb.Worker(db, "w", lease_seconds=3, heartbeat_seconds=0.2)
+        worker.run(encode, max_qualities=1)
+        (after,) = db.list_qualities_ordered(q.video_id)
+    assert lost_seen.is_set()
+    assert (after.status, after.url, after.bitrate, after.attempts) == (
+        "pending",
+        "s3://restarted",
+        None,
+        0,
+    )
+
+
+WORKER_SCRIPT = textwrap.dedent(
+    """
+    import sys, time, vqdb
+    def encode(quality, lease):
+        print("encoding", flush=True)
+        time.sleep(60)
+    with vqdb.Catalog(sys.argv[1], maxconn=2) as db:
+        vqdb.Worker(db, "sigterm", lease_seconds=120).run(encode)
+    print("stopped", flush=True)
+    """
+)
+
+
+def test_sigterm_releases_the_quality_at_once(db_url) -> None:
+    with vqdb.Catalog(db_url, maxconn=1) as db:
+        (q,) = ladder(db, 1, ("720p",))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER_SCRIPT, db_url],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "encoding"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+        assert proc.stdout.read().strip() == "stopped"
+        (after,) = db.list_qualities_ordered(q.video_id)
+    assert (after.status, after.attempts, after.lease_expires_at) == ("pending", 0, None)
