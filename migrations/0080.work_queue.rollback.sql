@@ -23,6 +23,8 @@ drop function vq._retry_delay(integer);
 
 drop function vq.claim_qualities(text,integer,integer,text[]);
 
+drop function vq.complete_and_claim_quality(uuid,uuid,text,jsonb,integer,text[]);
+
 drop function vq.complete_quality(uuid,uuid,text,bigint,integer,integer,integer,text,text,double precision,double precision,text,text,text,integer,integer,integer,text,bigint,double precision);
 
 drop function vq.create_video_quality(uuid,text,text,bigint,integer,integer,integer,text,text,double precision,double precision,text,text,text,integer,integer,integer,text,bigint,double precision,boolean,text,timestamp with time zone,integer);

@@ -262,48 +262,60 @@ declare
     v_label   text;
     v_claimed integer;
 begin
-    perform vq._require_text('p_worker', p_worker, true);
-    perform vq._require_not_null('p_limit', p_limit);
-    perform vq._require_range('p_limit', p_limit);
-    perform vq._require_not_null('p_lease_seconds', p_lease_seconds);
-    perform vq._require_range('p_lease_seconds', p_lease_seconds);
-    select l into v_label from unnest(p_qualities) l
-     where l is null or not exists (select 1 from vq.quality_levels where label = l)
-     limit 1;
-    if found then
-        raise exception 'p_qualities has % , not a known quality level (see vq.quality_levels)',
-            coalesce(quote_literal(v_label), 'a null')
-            using errcode = 'invalid_parameter_value';              -- 22023
+    -- The checks as one expression where they pass (a worker calls this in a loop):
+    -- each helper call costs a function call with its own search_path; the helpers
+    -- run only to name the argument that fails.
+    if p_worker is null or btrim(p_worker) = ''
+       or not length(p_worker)::numeric <@ vq._limit('p_worker')
+       or p_limit is null or not p_limit::numeric <@ vq._limit('p_limit')
+       or p_lease_seconds is null
+       or not p_lease_seconds::numeric <@ vq._limit('p_lease_seconds') then
+        perform vq._require_text('p_worker', p_worker, true);
+        perform vq._require_not_null('p_limit', p_limit);
+        perform vq._require_range('p_limit', p_limit);
+        perform vq._require_not_null('p_lease_seconds', p_lease_seconds);
+        perform vq._require_range('p_lease_seconds', p_lease_seconds);
+    end if;
+    if p_qualities is not null then
+        select l into v_label from unnest(p_qualities) l
+         where l is null or not exists (select 1 from vq.quality_levels where label = l)
+         limit 1;
+        if found then
+            raise exception 'p_qualities has %, not a known quality level (see vq.quality_levels)',
+                coalesce(quote_literal(v_label), 'a null')
+                using errcode = 'invalid_parameter_value';          -- 22023
+        end if;
     end if;
 
-    update vq.video_qualities q
-       set status = 'failed', error_code = 'lease_expired',
-           error_message = format('the lease of %s expired at %s, on attempt %s of %s',
-                                  q.lease_owner, q.lease_expires_at, q.attempts, q.max_attempts)
-      from (select id from vq.video_qualities
-             where status = 'processing' and lease_expires_at < now()
-               and attempts >= max_attempts
-               and (p_qualities is null or quality = any (p_qualities))
-               for no key update skip locked) spent
-     where q.id = spent.id;
-
+    -- Expired leases first (their work is the oldest). One whose quality has no
+    -- attempt left is not handed out again: it becomes failed in the same statement.
     return query
     with picked as (
         select id from vq.video_qualities
          where status = 'processing' and lease_expires_at < now()
-           and attempts < max_attempts
            and (p_qualities is null or quality = any (p_qualities))
          order by lease_expires_at
          limit p_limit
-           for no key update skip locked)
-    update vq.video_qualities q
-       set lease_owner = p_worker, lease_token = gen_random_uuid(),
-           lease_expires_at = now() + make_interval(secs => p_lease_seconds),
-           lease_seconds = p_lease_seconds, attempts = q.attempts + 1, progress = null,
-           processing_started_at = now()
-      from picked
-     where q.id = picked.id
-    returning q.*;
+           for no key update skip locked),
+    taken as (
+        update vq.video_qualities q
+           set status = case when q.attempts < q.max_attempts then 'processing' else 'failed' end,
+               error_code = case when q.attempts < q.max_attempts then q.error_code
+                                 else 'lease_expired' end,
+               error_message = case when q.attempts < q.max_attempts then q.error_message
+                                    else format('the lease of %s expired at %s, on attempt %s of %s',
+                                                q.lease_owner, q.lease_expires_at, q.attempts,
+                                                q.max_attempts) end,
+               lease_owner = p_worker, lease_token = gen_random_uuid(),
+               lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+               lease_seconds = p_lease_seconds, attempts = least(q.attempts + 1, q.max_attempts),
+               progress = null,
+               processing_started_at = case when q.attempts < q.max_attempts then now()
+                                            else q.processing_started_at end
+          from picked
+         where q.id = picked.id
+        returning q.*)
+    select * from taken where taken.status = 'processing';
     get diagnostics v_claimed = row_count;
 
     if v_claimed < p_limit then
@@ -328,6 +340,46 @@ $$;
 comment on function vq.claim_qualities is
 'Leases up to p_limit qualities to the worker p_worker for p_lease_seconds (default 300) and returns their rows (status processing, with lease_token, lease_expires_at and attempts). Takes first the qualities whose lease expired with attempts left, then pending ones due now, oldest first; with p_qualities only those labels. Concurrent calls never get the same quality (SKIP LOCKED). A quality whose lease expired on its last attempt becomes failed with error_code lease_expired. A lost answer costs the qualities it leased one lease period and one attempt.
 Errors: 22004 p_worker, p_limit or p_lease_seconds is null; 22023 p_worker is blank, p_qualities holds a null or an unknown label; 22001 p_worker longer than 200; 22003 p_limit not in [1, 1000] or p_lease_seconds not in [1, 86400].';
+
+-- API: a worker's steady state in one transaction and one commit: completes the
+-- quality it holds (as complete_quality) and claims its next one (as
+-- claim_qualities, one quality). Half the round trips and half the commits of
+-- the two calls; the metadata comes as a JSON object so that the call stays short.
+create or replace function vq.complete_and_claim_quality(
+    p_quality_id    uuid,
+    p_lease_token   uuid,
+    p_worker        text,
+    p_metadata      jsonb default null,
+    p_lease_seconds integer default 300,
+    p_qualities     text[] default null
+) returns setof vq.video_qualities
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    c_keys constant text[] := array['url', 'file_size', 'bitrate', 'resolution_width',
+        'resolution_height', 'codec', 'container', 'duration', 'fps', 'pixel_format',
+        'color_space', 'audio_codec', 'audio_bitrate', 'audio_channels', 'audio_sample_rate',
+        'aspect_ratio', 'frame_count', 'encoding_time'];
+    r vq.video_qualities;
+begin
+    if p_metadata is not null and (jsonb_typeof(p_metadata) <> 'object'
+                                   or p_metadata - c_keys <> '{}'::jsonb) then
+        raise exception 'p_metadata must be a JSON object with keys among %', c_keys
+            using errcode = 'invalid_parameter_value';              -- 22023
+    end if;
+    r := jsonb_populate_record(null::vq.video_qualities, p_metadata);
+    perform vq.complete_quality(p_quality_id, p_lease_token, r.url, r.file_size, r.bitrate,
+        r.resolution_width, r.resolution_height, r.codec, r.container, r.duration, r.fps,
+        r.pixel_format, r.color_space, r.audio_codec, r.audio_bitrate, r.audio_channels,
+        r.audio_sample_rate, r.aspect_ratio, r.frame_count, r.encoding_time);
+    return query select * from vq.claim_qualities(p_worker, 1, p_lease_seconds, p_qualities);
+end
+$$;
+comment on function vq.complete_and_claim_quality is
+'Completes the quality p_quality_id under lease p_lease_token with the metadata of p_metadata (an object whose keys are complete_quality''s metadata arguments without p_), then claims the next quality for p_worker as claim_qualities(p_worker, 1, p_lease_seconds, p_qualities) does; returns that row, or none when there is no work. One transaction: when the completion is refused, nothing is claimed.
+Errors: 22004 p_quality_id, p_lease_token, p_worker or p_lease_seconds is null; 22023 p_metadata is not an object or has an unknown key, p_worker blank, an unknown label in p_qualities; 22P02 a metadata value of the wrong type, an id not a UUID; 22001, 22003 as complete_quality and claim_qualities; 55000 lease lost.';
 
 -- API: the end of a successful encode: the quality becomes ready with the
 -- encoder's metadata, in one call, if the caller still holds its lease.
@@ -360,6 +412,8 @@ as $$
 declare
     v_quality vq.video_qualities;
 begin
+    perform vq._require_not_null('p_quality_id', p_quality_id);
+    perform vq._require_not_null('p_lease_token', p_lease_token);
     perform vq._require_text('p_url', p_url);
     if btrim(p_url) = '' then
         raise exception 'p_url must not be empty' using errcode = 'invalid_parameter_value';
@@ -368,10 +422,6 @@ begin
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
         p_aspect_ratio, p_frame_count, p_encoding_time, null);
-    v_quality := vq._leased_quality(p_quality_id, p_lease_token, '{ready}');
-    if v_quality.lease_expires_at is null then
-        return v_quality;                                   -- a repeat: already done
-    end if;
     update vq.video_qualities q set
         url = coalesce(p_url, q.url),
         file_size = coalesce(p_file_size, q.file_size),
@@ -393,9 +443,14 @@ begin
         encoding_time = coalesce(p_encoding_time, q.encoding_time),
         status = 'ready',
         lease_expires_at = null                 -- ended by its holder: keep owner and token
-     where q.id = p_quality_id
+     where q.id = p_quality_id and q.lease_token = p_lease_token
+       and q.lease_expires_at is not null       -- the fencing, in the write itself
     returning q.* into v_quality;
-    return v_quality;
+    if found then
+        return v_quality;
+    end if;
+    -- not written: a repeat of this call (the row as it left it), or lease lost (raises)
+    return vq._leased_quality(p_quality_id, p_lease_token, '{ready}');
 end
 $$;
 comment on function vq.complete_quality is
@@ -776,7 +831,7 @@ Errors: 22004 p_quality_id, p_lease_token, p_error_code or p_retryable is null; 
 -- API: a worker's sign of life. Extends the lease by p_lease_seconds (by the
 -- claim's length when null) from now, records p_progress; returns the new expiry.
 -- A heartbeat after the expiry still counts while nobody has claimed the
--- quality again. Writes no indexed column: a HOT update (schema.sql).
+-- quality again.
 create or replace function vq.heartbeat_quality(
     p_quality_id    uuid,
     p_lease_token   uuid,
@@ -788,19 +843,23 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    v_quality vq.video_qualities;
+    v_expires timestamptz;
 begin
+    perform vq._require_not_null('p_quality_id', p_quality_id);
+    perform vq._require_not_null('p_lease_token', p_lease_token);
     perform vq._require_range('p_progress', p_progress::numeric);
     perform vq._require_range('p_lease_seconds', p_lease_seconds);
-    v_quality := vq._leased_quality(p_quality_id, p_lease_token, '{}');
     update vq.video_qualities
-       set lease_expires_at = now() + make_interval(
-               secs => coalesce(p_lease_seconds, v_quality.lease_seconds)),
-           lease_seconds = coalesce(p_lease_seconds, v_quality.lease_seconds),
-           progress = coalesce(p_progress, v_quality.progress)
-     where id = p_quality_id
-    returning lease_expires_at into v_quality.lease_expires_at;
-    return v_quality.lease_expires_at;
+       set lease_expires_at = now() + make_interval(secs => coalesce(p_lease_seconds, lease_seconds)),
+           lease_seconds = coalesce(p_lease_seconds, lease_seconds),
+           progress = coalesce(p_progress, progress)
+     where id = p_quality_id and lease_token = p_lease_token
+       and lease_expires_at is not null         -- the fencing, in the write itself
+    returning lease_expires_at into v_expires;
+    if not found then
+        perform vq._leased_quality(p_quality_id, p_lease_token, '{}');   -- raises: lease lost
+    end if;
+    return v_expires;
 end
 $$;
 comment on function vq.heartbeat_quality is
@@ -1031,6 +1090,6 @@ CREATE INDEX video_qualities_due_idx ON vq.video_qualities USING btree (due_at) 
 
 CREATE INDEX video_qualities_failed_idx ON vq.video_qualities USING btree (quality) WHERE (status = 'failed'::text);
 
-CREATE INDEX video_qualities_running_idx ON vq.video_qualities USING btree (quality) WHERE (status = 'processing'::text);
+CREATE INDEX video_qualities_running_idx ON vq.video_qualities USING btree (lease_expires_at) WHERE (status = 'processing'::text);
 
 do $$ begin perform vq._apply_privileges(); end $$;

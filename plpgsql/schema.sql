@@ -138,15 +138,16 @@ create table vq.video_qualities (
 -- set_default_quality's lock on the video row.
 create unique index video_qualities_one_default_idx
     on vq.video_qualities (video_id) where is_default;
--- The queue's indexes: due work oldest first, the running encodes (whose expired
--- leases claim_qualities takes back), the failed ones (vq.queue_stats). None
--- holds a column a heartbeat writes (lease_expires_at, progress), so a heartbeat
--- is a HOT update that page pruning cleans up: the layout measured in
--- docs/benchmarks.md ("Heartbeats").
+-- The queue's indexes: due work oldest first, the running encodes by the expiry
+-- of their lease (so that every claim finds expired leases at the head of a
+-- small index instead of reading every running encode), the failed ones
+-- (vq.queue_stats). The expiry index makes a heartbeat a non-HOT update; the
+-- measurement that chose it over HOT heartbeats is in docs/benchmarks.md
+-- ("Heartbeats" and "The work queue").
 create index video_qualities_due_idx
     on vq.video_qualities (due_at) where status = 'pending';
 create index video_qualities_running_idx
-    on vq.video_qualities (quality) where status = 'processing';
+    on vq.video_qualities (lease_expires_at) where status = 'processing';
 create index video_qualities_failed_idx
     on vq.video_qualities (quality) where status = 'failed';
 

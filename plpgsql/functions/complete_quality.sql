@@ -29,6 +29,8 @@ as $$
 declare
     v_quality vq.video_qualities;
 begin
+    perform vq._require_not_null('p_quality_id', p_quality_id);
+    perform vq._require_not_null('p_lease_token', p_lease_token);
     perform vq._require_text('p_url', p_url);
     if btrim(p_url) = '' then
         raise exception 'p_url must not be empty' using errcode = 'invalid_parameter_value';
@@ -37,10 +39,6 @@ begin
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
         p_aspect_ratio, p_frame_count, p_encoding_time, null);
-    v_quality := vq._leased_quality(p_quality_id, p_lease_token, '{ready}');
-    if v_quality.lease_expires_at is null then
-        return v_quality;                                   -- a repeat: already done
-    end if;
     update vq.video_qualities q set
         url = coalesce(p_url, q.url),
         file_size = coalesce(p_file_size, q.file_size),
@@ -62,9 +60,14 @@ begin
         encoding_time = coalesce(p_encoding_time, q.encoding_time),
         status = 'ready',
         lease_expires_at = null                 -- ended by its holder: keep owner and token
-     where q.id = p_quality_id
+     where q.id = p_quality_id and q.lease_token = p_lease_token
+       and q.lease_expires_at is not null       -- the fencing, in the write itself
     returning q.* into v_quality;
-    return v_quality;
+    if found then
+        return v_quality;
+    end if;
+    -- not written: a repeat of this call (the row as it left it), or lease lost (raises)
+    return vq._leased_quality(p_quality_id, p_lease_token, '{ready}');
 end
 $$;
 comment on function vq.complete_quality is

@@ -1,7 +1,7 @@
 -- API: a worker's sign of life. Extends the lease by p_lease_seconds (by the
 -- claim's length when null) from now, records p_progress; returns the new expiry.
 -- A heartbeat after the expiry still counts while nobody has claimed the
--- quality again. Writes no indexed column: a HOT update (schema.sql).
+-- quality again.
 create or replace function vq.heartbeat_quality(
     p_quality_id    uuid,
     p_lease_token   uuid,
@@ -13,19 +13,23 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    v_quality vq.video_qualities;
+    v_expires timestamptz;
 begin
+    perform vq._require_not_null('p_quality_id', p_quality_id);
+    perform vq._require_not_null('p_lease_token', p_lease_token);
     perform vq._require_range('p_progress', p_progress::numeric);
     perform vq._require_range('p_lease_seconds', p_lease_seconds);
-    v_quality := vq._leased_quality(p_quality_id, p_lease_token, '{}');
     update vq.video_qualities
-       set lease_expires_at = now() + make_interval(
-               secs => coalesce(p_lease_seconds, v_quality.lease_seconds)),
-           lease_seconds = coalesce(p_lease_seconds, v_quality.lease_seconds),
-           progress = coalesce(p_progress, v_quality.progress)
-     where id = p_quality_id
-    returning lease_expires_at into v_quality.lease_expires_at;
-    return v_quality.lease_expires_at;
+       set lease_expires_at = now() + make_interval(secs => coalesce(p_lease_seconds, lease_seconds)),
+           lease_seconds = coalesce(p_lease_seconds, lease_seconds),
+           progress = coalesce(p_progress, progress)
+     where id = p_quality_id and lease_token = p_lease_token
+       and lease_expires_at is not null         -- the fencing, in the write itself
+    returning lease_expires_at into v_expires;
+    if not found then
+        perform vq._leased_quality(p_quality_id, p_lease_token, '{}');   -- raises: lease lost
+    end if;
+    return v_expires;
 end
 $$;
 comment on function vq.heartbeat_quality is

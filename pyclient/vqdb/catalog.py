@@ -593,6 +593,33 @@ class Catalog:
         )
         return self._qualities(rows)[0]
 
+    def complete_and_claim_quality(
+        self,
+        quality_id: Id,
+        lease_token: Id,
+        worker: str,
+        metadata: Mapping[str, Any] | None = None,
+        lease_seconds: int | None = None,
+        qualities: Sequence[str] | None = None,
+    ) -> VideoQuality | None:
+        """complete_quality (``metadata``: its keyword arguments) and the next claim in one
+        transaction and one commit; the newly leased quality, or None when there is no
+        work. LeaseLost (and nothing claimed) when the lease is gone."""
+        rows = self._call(
+            "complete_and_claim_quality",
+            {"quality_id": quality_id, "lease_token": lease_token, "worker": worker},
+            {
+                "metadata": None
+                if metadata is None
+                else psycopg2.extras.Json(dict(metadata), dumps=_json),
+                "lease_seconds": lease_seconds,
+                "qualities": None if qualities is None else list(qualities),
+            },
+            read=False,
+        )
+        found = self._qualities(rows)
+        return found[0] if found else None
+
     def fail_quality(
         self,
         quality_id: Id,

@@ -7,8 +7,9 @@
     with vqdb.Catalog() as db:
         vqdb.Worker(db, "encoder-1", qualities=["720p", "480p"]).run(encode)
 
-For each quality it claims (vq.claim_qualities), a background thread renews
-the lease every ``lease_seconds / 3`` while ``encode`` runs. What ``encode``
+For each quality it claims (vq.claim_qualities; after the first, the completion
+claims the next in the same commit: complete_and_claim_quality), a background
+thread renews the lease every ``lease_seconds / 3`` while ``encode`` runs. What ``encode``
 returns completes the quality (complete_quality); an exception fails it
 (fail_quality, the exception's type as error_code; retried later unless the
 exception has ``retryable = False``). SIGTERM or SIGINT during an encode
@@ -116,19 +117,26 @@ class Worker:
         if in_main:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 previous[signum] = signal.signal(signum, _raise_shutdown)
+        current: VideoQuality | None = None
         try:
             while not self._stop.is_set():
                 if max_qualities is not None and self.done >= max_qualities:
                     return
-                claimed = self.catalog.claim_qualities(
-                    self.name, 1, self.lease_seconds, self.qualities
-                )
-                if not claimed:
-                    self._wait_for_work()
-                    continue
-                self._process(claimed[0], encode)
+                if current is None:
+                    claimed = self.catalog.claim_qualities(
+                        self.name, 1, self.lease_seconds, self.qualities
+                    )
+                    if not claimed:
+                        self._wait_for_work()
+                        continue
+                    current = claimed[0]
+                last = max_qualities is not None and self.done + 1 >= max_qualities
+                current = self._process(current, encode, claim_next=not last)
         except Shutdown:
             logger.info("%s: stopping on a signal", self.name)
+            if current is not None and current.lease_token is not None:
+                held_id, held_token = current.id, current.lease_token  # claimed, not started
+                self._end(lambda: self.catalog.release_quality(held_id, held_token))
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
@@ -136,7 +144,12 @@ class Worker:
 
     # -- one quality --------------------------------------------------------
 
-    def _process(self, quality: VideoQuality, encode: Encode) -> None:
+    def _process(
+        self, quality: VideoQuality, encode: Encode, claim_next: bool
+    ) -> VideoQuality | None:
+        """Encodes one quality and ends its lease; with claim_next, the completion also
+        claims the next quality in the same commit (complete_and_claim_quality)."""
+        following: VideoQuality | None = None
         lease = Lease(quality)
         beat_stop = threading.Event()
         beat = threading.Thread(
@@ -151,7 +164,13 @@ class Worker:
                 beat_stop.set()
                 beat.join()
             lease.check()
-            self.catalog.complete_quality(quality.id, lease.token, **dict(metadata or {}))
+            if claim_next and not self._stop.is_set():
+                following = self.catalog.complete_and_claim_quality(
+                    quality.id, lease.token, self.name, dict(metadata or {}),
+                    self.lease_seconds, self.qualities,
+                )  # fmt: skip
+            else:
+                self.catalog.complete_quality(quality.id, lease.token, **dict(metadata or {}))
         except Shutdown:
             self._end(lambda: self.catalog.release_quality(quality.id, lease.token))
             raise
@@ -165,6 +184,7 @@ class Worker:
                 lambda: self.catalog.fail_quality(quality.id, lease.token, code, message, retryable)
             )
         self.done += 1
+        return following
 
     def _end(self, call: Callable[[], object]) -> None:
         try:

@@ -173,6 +173,36 @@ select count(*) from vq.delete_video(:'vid');
 select throws_matching(format('select vq.complete_quality(%L, %L)', (select id from c9), (select lease_token from c9)),
                        'does not exist', 'complete after the video was deleted: lease lost');
 
+-- ------------------------------------------------- complete and claim --
+select id as vid3 from vq.create_video('one commit') \gset
+select count(*) from vq.create_video_qualities(:'vid3', '[{"quality": "720p", "url": "a"},
+                                                        {"quality": "480p", "url": "b"}]');
+update vq.video_qualities set due_at = now() - interval '10 minutes'
+ where video_id = :'vid3' and quality = '720p';
+create temp table k1 as select * from vq.claim_qualities('k', p_qualities => '{720p,480p}');
+create temp table k2 as
+select * from vq.complete_and_claim_quality((select id from k1), (select lease_token from k1), 'k',
+                                            '{"bitrate": 777, "codec": "vp9"}', 60, '{720p,480p}');
+select results_eq(format('select status, bitrate, codec from vq.video_qualities where id = %L',
+                         (select id from k1)),
+                  $$ values ('ready', 777, 'vp9') $$,
+                  'complete_and_claim: the held quality is ready with its metadata');
+select results_eq('select quality, status, lease_owner, lease_seconds from k2',
+                  $$ values ('480p', 'processing', 'k', 60) $$,
+                  'complete_and_claim: and the next one is leased, in the same call');
+select is_empty(format('select * from vq.complete_and_claim_quality(%L, %L, %L)',
+                       (select id from k2), (select lease_token from k2), 'k'),
+                'complete_and_claim with no work left: no row (and the last one completed)');
+select throws_ok(format('select vq.complete_and_claim_quality(%L, %L, %L)', (select id from k1),
+                        gen_random_uuid(), 'k'),
+                 '55000', null, 'complete_and_claim with a stale token: lease lost');
+select throws_ok(format($$select vq.complete_and_claim_quality(%L, %L, 'k', '{"bitrat": 1}')$$,
+                        gen_random_uuid(), gen_random_uuid()),
+                 '22023', null, 'complete_and_claim: an unknown metadata key');
+select throws_ok(format($$select vq.complete_and_claim_quality(%L, %L, 'k', '{"bitrate": "x"}')$$,
+                        gen_random_uuid(), gen_random_uuid()),
+                 '22P02', null, 'complete_and_claim: a metadata value of the wrong type');
+
 -- ------------------------------------------------------------- the rules --
 update vq.video_qualities set lease_expires_at = now() where status <> 'processing';
 select is_empty($$ select id from vq.video_qualities

@@ -95,3 +95,26 @@ def test_quick_benchmark_runs_and_counts_one_round_trip_per_call(tmp_path):
     memory = results["memory"]
     assert memory["calls"] > 0 and len(memory["samples"]) >= 2
     assert {g["goal"] for g in results["goals"]}, "no goal evaluated"
+
+
+def test_quick_queue_benchmark_runs_both_queues_and_uses_the_indexes(tmp_path):
+    """`python -m bench.queue --quick`: vqdb and procrastinate both completed cycles, the
+    claim's lookups are index scans, and the heartbeat layouts were both measured."""
+    out = tmp_path / "queue.json"
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.queue", "--quick", "--json", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = json.loads(out.read_text())
+    for row in results["throughput"]:
+        for name in ("procrastinate", "vqdb", "vqdb_one_commit"):
+            assert _positive(row[name]["median"]), (name, row)
+    plans = results["latency"]["plans"]
+    assert plans["due"] == ["Index Scan on video_qualities_due_idx"]
+    assert plans["expired"] == ["Index Scan on video_qualities_running_idx"]
+    assert len(results["heartbeats"]) == 2
+    for layout in results["heartbeats"]:
+        assert layout["after"]["updates"] - layout["before"]["updates"] >= layout["heartbeats"]
