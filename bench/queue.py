@@ -277,9 +277,10 @@ def _scans(plan: dict[str, Any]) -> list[str]:
 # -- heartbeats --------------------------------------------------------------
 
 LAYOUTS = {
-    "lease columns, no index on the expiry (vqdb)": None,
-    "with an index on lease_expires_at": "create index video_qualities_lease_idx on "
-    "vq.video_qualities (lease_expires_at) where status = 'processing'",
+    "vqdb: running encodes indexed by lease_expires_at": None,
+    "HOT heartbeats: running encodes indexed by quality instead": "drop index "
+    "vq.video_qualities_running_idx; create index video_qualities_running_idx on "
+    "vq.video_qualities (quality) where status = 'processing'",
 }
 
 
