@@ -134,3 +134,27 @@ def test_migrations_dir_from_the_environment(empty_db, tmp_path):
     status = vqdb_cli("status", "--database", empty_db, env=env)
     assert status.stdout.splitlines() == ["applied  0001.schema", "1 applied, 0 pending"]
     assert vqdb_cli("check", "--database", empty_db).returncode == 1  # the repo's: pending
+
+
+def test_queue_prints_the_queue_per_label(db_url):
+    import json
+
+    import vqdb
+
+    with vqdb.Catalog(db_url, maxconn=1) as db:
+        video = db.create_video(title="queue cli")
+        db.create_video_qualities(
+            video.id, [{"quality": "720p", "url": "a"}, {"quality": "480p", "url": "b"}]
+        )
+        db.claim_qualities("cli", qualities=["720p"])
+    table = vqdb_cli("queue", "--database", db_url)
+    assert table.returncode == 0, table.stderr
+    lines = {line.split()[0]: line.split()[1:] for line in table.stdout.splitlines()[1:]}
+    assert lines["720p"][:5] == ["0", "0", "1", "0", "0"]
+    assert lines["480p"][:5] == ["1", "1", "0", "0", "0"]
+    rows = [
+        json.loads(line)
+        for line in vqdb_cli("queue", "--json", "--database", db_url).stdout.splitlines()
+    ]
+    assert [r["quality"] for r in rows][:3] == ["2160p", "1440p", "1080p"]
+    assert {r["quality"]: r["processing"] for r in rows}["720p"] == 1
