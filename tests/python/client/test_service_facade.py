@@ -222,3 +222,28 @@ def test_get_pool_hands_out_the_catalogs_own_connections(service, catalog):
     dropped = pool.getconn()
     pool.putconn(dropped, close=True)
     assert dropped.closed and service.catalog().stats().discarded == 1
+
+
+def test_the_seed_interface_on_a_claimed_quality_ends_its_lease(service, catalog):
+    """An existing worker that still uses the seed interface may finish a quality a new
+    worker has claimed: the status change ends the lease, whose holder is then refused."""
+    import vqdb
+
+    video = catalog.create_video(title="claimed")
+    catalog.create_video_qualities(video.id, [{"quality": "720p", "url": "s3://c"}])
+    (claimed,) = catalog.claim_qualities("new-worker")
+    assert service.update_video_quality(claimed.id, bitrate=4000, status="ready") is True
+    (after,) = service.get_video_qualities(video.id)
+    assert (after.status, after.bitrate, after.lease_token, after.lease_expires_at) == (
+        "ready",
+        4000,
+        None,
+        None,
+    )
+    with pytest.raises(vqdb.LeaseLost):
+        catalog.complete_quality(claimed.id, claimed.lease_token)
+    # a metadata update that leaves the status alone keeps the lease
+    catalog.create_video_qualities(video.id, [{"quality": "480p", "url": "s3://d"}])
+    (second,) = catalog.claim_qualities("new-worker")
+    assert service.update_video_quality(second.id, codec="h264") is True
+    assert catalog.complete_quality(second.id, second.lease_token).codec == "h264"
