@@ -38,7 +38,7 @@ import psycopg2
 import psycopg2.extensions
 
 from vqdb.catalog import Catalog
-from vqdb.errors import LeaseLost, VqdbError
+from vqdb.errors import InvalidArgument, LeaseLost, VqdbError
 from vqdb.models import VideoQuality
 
 logger = logging.getLogger("vqdb.worker")
@@ -123,9 +123,16 @@ class Worker:
                 if max_qualities is not None and self.done >= max_qualities:
                     return
                 if current is None:
-                    claimed = self.catalog.claim_qualities(
-                        self.name, 1, self.lease_seconds, self.qualities
-                    )
+                    try:
+                        claimed = self.catalog.claim_qualities(
+                            self.name, 1, self.lease_seconds, self.qualities
+                        )
+                    except VqdbError as exc:  # the server is away: try again after a pause
+                        if isinstance(exc, InvalidArgument):
+                            raise
+                        logger.warning("%s: cannot claim: %s", self.name, exc)
+                        self._stop.wait(self.poll_seconds)
+                        continue
                     if not claimed:
                         self._wait_for_work()
                         continue
@@ -149,7 +156,6 @@ class Worker:
     ) -> VideoQuality | None:
         """Encodes one quality and ends its lease; with claim_next, the completion also
         claims the next quality in the same commit (complete_and_claim_quality)."""
-        following: VideoQuality | None = None
         lease = Lease(quality)
         beat_stop = threading.Event()
         beat = threading.Thread(
@@ -157,40 +163,64 @@ class Worker:
             daemon=True,
         )  # fmt: skip
         beat.start()
+        failure: Exception | None = None
         try:
             try:
                 metadata = encode(quality, lease)
             finally:
                 beat_stop.set()
                 beat.join()
-            lease.check()
-            if claim_next and not self._stop.is_set():
-                following = self.catalog.complete_and_claim_quality(
-                    quality.id, lease.token, self.name, dict(metadata or {}),
-                    self.lease_seconds, self.qualities,
-                )  # fmt: skip
-            else:
-                self.catalog.complete_quality(quality.id, lease.token, **dict(metadata or {}))
         except Shutdown:
             self._end(lambda: self.catalog.release_quality(quality.id, lease.token))
             raise
-        except LeaseLost as exc:
+        except LeaseLost as exc:  # lease.progress() or check() inside encode
             logger.warning("%s: %s", self.name, exc.message)
+            metadata, failure = None, exc
         except Exception as exc:
-            code, message = type(exc).__name__, str(exc)[:10000]
-            retryable = bool(getattr(exc, "retryable", True))
-            logger.warning("%s: quality %s failed: %s: %s", self.name, quality.id, code, exc)
+            metadata, failure = None, exc
+        self.done += 1
+        if isinstance(failure, LeaseLost) or lease.lost.is_set():
+            return None  # someone else has the quality: send nothing
+        if failure is not None:
+            code, message = type(failure).__name__, str(failure)[:10000]
+            retryable = bool(getattr(failure, "retryable", True))
+            logger.warning("%s: quality %s failed: %s: %s", self.name, quality.id, code, message)
             self._end(
                 lambda: self.catalog.fail_quality(quality.id, lease.token, code, message, retryable)
             )
-        self.done += 1
-        return following
-
-    def _end(self, call: Callable[[], object]) -> None:
+            return None
         try:
-            call()
+            if claim_next and not self._stop.is_set():
+                return self.catalog.complete_and_claim_quality(
+                    quality.id, lease.token, self.name, dict(metadata or {}),
+                    self.lease_seconds, self.qualities,
+                )  # fmt: skip
+            self.catalog.complete_quality(quality.id, lease.token, **dict(metadata or {}))
+        except InvalidArgument as exc:  # encode returned metadata the catalog refuses
+            logger.error("%s: quality %s: %s", self.name, quality.id, exc)
+            refused = exc.message[:10000]
+            self._end(
+                lambda: self.catalog.fail_quality(
+                    quality.id, lease.token, "InvalidArgument", refused, False
+                )
+            )
+        except VqdbError as exc:  # lease lost, or the server away: its lease will expire
+            logger.warning("%s: %s", self.name, exc)
+        return None
+
+    def _end(self, call: Callable[[], Any]) -> Any:
+        """call() for a quality's last word; a lost lease or an unreachable server is
+        logged, not raised: the quality is someone else's, or its lease will expire and
+        another claim will take it again."""
+        try:
+            return call()
         except LeaseLost as exc:
             logger.warning("%s: %s", self.name, exc.message)
+        except VqdbError as exc:
+            if isinstance(exc, InvalidArgument):
+                raise  # a bug in encode's metadata: do not hide it
+            logger.warning("%s: %s", self.name, exc)
+        return None
 
     def _heartbeat(self, lease: Lease, stop: threading.Event) -> None:
         while not stop.wait(self.heartbeat_seconds):

@@ -196,3 +196,13 @@ def test_sigterm_releases_the_quality_at_once(db_url) -> None:
         assert proc.stdout.read().strip() == "stopped"
         (after,) = db.list_qualities_ordered(q.video_id)
     assert (after.status, after.attempts, after.lease_expires_at) == ("pending", 0, None)
+
+
+def test_metadata_the_catalog_refuses_fails_the_quality_instead_of_the_worker(db_url) -> None:
+    with vqdb.Catalog(db_url, maxconn=3) as db:
+        (q,) = ladder(db, 1, ("720p",))
+        worker = vqdb.Worker(db, "w", lease_seconds=10)
+        worker.run(lambda quality, lease: {"bitrate": -1}, max_qualities=1)
+        (after,) = db.list_qualities_ordered(q.video_id)
+    assert (after.status, after.error_code) == ("failed", "InvalidArgument")
+    assert "p_bitrate" in (after.error_message or "")
