@@ -161,3 +161,33 @@ create table vq.deleted_videos (
     urls       text[] not null,
     deleted_at timestamptz not null default now()
 );
+
+-- The change feed: one row per change a reader of the catalog cares about (a
+-- video created, its status changed, deleted; a quality created, restarted, its
+-- status changed; a new default), written by the triggers of vq.videos and
+-- vq.video_qualities in the writer's transaction. Never the whole row: the
+-- video, what changed, and the new value where it is small. A position is
+-- (xid, seq): the writing transaction, then the order within it. Read by
+-- vq.changes_since only below the oldest transaction still running, so that a
+-- transaction that commits late can never slip in behind a position already
+-- handed out (docs/sql-api.md, "The change feed"). vq.prune_changes drops old rows.
+create table vq.changes (
+    xid        xid8 not null default pg_current_xact_id(),
+    seq        bigint generated always as identity,
+    at         timestamptz not null default now(),
+    video_id   uuid not null,
+    kind       text not null,
+    quality    text,
+    quality_id uuid,
+    value      text,
+    error_code text,
+    primary key (xid, seq)
+);
+create index changes_at_idx on vq.changes (at);
+-- The newest position vq.prune_changes removed: a consumer behind it has missed
+-- events and is told so instead of silently skipping them.
+create table vq.changes_pruned (
+    only_row boolean primary key default true check (only_row),
+    xid      xid8 not null,
+    seq      bigint not null
+);

@@ -1,9 +1,31 @@
 -- The triggers: the status rules of vq._video_qualities_before_write hold for
--- every writer (API, DBAs, migrations), and every change of a video moves its
--- updated_at.
+-- every writer (API, DBAs, migrations), every change of a video moves its
+-- updated_at, and every change a reader cares about goes to the feed
+-- (vq.changes), once per statement.
 create trigger video_qualities_before_write
     before insert or update on vq.video_qualities
     for each row execute function vq._video_qualities_before_write();
 create trigger videos_before_update
     before update on vq.videos
     for each row execute function vq._videos_before_update();
+-- The feed: row triggers whose WHEN clause (evaluated without calling PL/pgSQL)
+-- skips the writes no reader waits for, heartbeats above all.
+create trigger video_qualities_changes_insert
+    after insert on vq.video_qualities
+    for each row execute function vq._quality_changes();
+create trigger video_qualities_changes_update
+    after update on vq.video_qualities
+    for each row
+    when (old.status is distinct from new.status or new.attempts < old.attempts
+          or (new.is_default and not old.is_default))
+    execute function vq._quality_changes();
+create trigger videos_changes_insert
+    after insert on vq.videos
+    for each row execute function vq._video_changes();
+create trigger videos_changes_update
+    after update of status on vq.videos
+    for each row when (old.status is distinct from new.status)
+    execute function vq._video_changes();
+create trigger videos_changes_delete
+    after delete on vq.videos
+    for each row execute function vq._video_changes();

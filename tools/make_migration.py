@@ -142,7 +142,9 @@ def pg_dump_table(url: str, table: str) -> str:
     kept = [
         line
         for line in out.splitlines()
-        if not line.startswith(("SET ", "SELECT pg_catalog.set_config", "--", "\\"))
+        if not line.startswith(
+            ("SET ", "SELECT pg_catalog.set_config", "SELECT pg_catalog.setval", "--", "\\")
+        )
     ]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
 
@@ -187,6 +189,9 @@ def author_differences(old: catalog.Snapshot, new: catalog.Snapshot, skip: set[s
                 continue
             if kind == "relation" and "i" in (va or vb or ("",))[0]:
                 continue  # an index: made or dropped above, or with its constraint
+            if kind == "relation" and "S" in (va or vb or ("",))[0]:
+                if any(key.startswith(t + "_") for t in skip):
+                    continue  # the identity or serial sequence of a new or dropped table
             if kind in ("relation", "schema") and va and vb:
                 fields = catalog.FIELDS[kind]
                 if all(x == y for f, x, y in zip(fields, va, vb, strict=True)

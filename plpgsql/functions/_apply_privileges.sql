@@ -26,7 +26,12 @@ begin
          where c.relnamespace = 'vq'::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'S')
     loop
         if v_object.is_sequence then
-            execute format('alter sequence %s owner to vq_owner', v_object.name);
+            -- a sequence of a table's column (identity, serial) follows its table's owner
+            if not exists (select 1 from pg_depend d
+                            where d.classid = 'pg_class'::regclass and d.objid = v_object.name
+                              and d.deptype in ('a', 'i')) then
+                execute format('alter sequence %s owner to vq_owner', v_object.name);
+            end if;
             execute format('revoke all on sequence %s from public, vq_worker, vq_reader',
                            v_object.name);
         else

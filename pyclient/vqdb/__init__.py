@@ -16,7 +16,7 @@ from vqdb.errors import (
     Unavailable,
     VqdbError,
 )
-from vqdb.models import QueueStats, Video, VideoQuality
+from vqdb.models import Change, QueueStats, Video, VideoQuality
 from vqdb.pool import PoolStats
 from vqdb.service import DatabaseService
 from vqdb.worker import Lease, Worker
@@ -25,6 +25,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Catalog",
+    "Change",
     "Conflict",
     "DatabaseService",
     "InvalidArgument",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
@@ -34,7 +34,7 @@ from vqdb.errors import (
     from_psycopg2,
     is_connection_lost,
 )
-from vqdb.models import QueueStats, Video, VideoQuality
+from vqdb.models import Change, QueueStats, Video, VideoQuality
 from vqdb.pool import Pool, PoolStats
 from vqdb.routing import ReplicaRouter, replica_dsns_from_env
 
@@ -649,6 +649,20 @@ class Catalog:
         """The queue per quality label, in ladder order (vq.queue_stats)."""
         columns, data = self._call("queue_stats", {}, read=False)
         return [QueueStats.from_row(columns, row) for row in data]
+
+    # -- the change feed ------------------------------------------------------
+
+    def changes_since(self, position: str | None = None, limit: int | None = None) -> list[Change]:
+        """Up to ``limit`` (1000) events after ``position`` (None: from the oldest kept), in
+        order; continue with the last one's ``position``: no gap, no repeat."""
+        columns, data = self._call(
+            "changes_since", {}, {"position": position, "limit": limit}, read=False
+        )
+        return [Change.from_row(columns, row) for row in data]
+
+    def prune_changes(self, keep: timedelta | None = None) -> int:
+        """Drops the feed's events older than ``keep`` (7 days); returns how many."""
+        return int(self._scalar(self._call("prune_changes", {}, {"keep": keep}, read=False)))
 
     # -- lifecycle ------------------------------------------------------------
 

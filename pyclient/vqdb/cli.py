@@ -1,7 +1,7 @@
 """The ``vqdb`` command: migrations, a health check, the work queue and a demo.
 
     vqdb migrate | rollback [--count N] | status | check | queue [--json]
-         | demo [--videos N] [--threads T]
+         | watch [--json] [--since POSITION|oldest] [--count N] | demo [--videos N] [--threads T]
 
 Every command takes ``--database URL`` (default: DATABASE_URL, else libpq's
 PG* variables).
@@ -20,6 +20,7 @@ from vqdb import migrations
 from vqdb.catalog import Catalog
 from vqdb.dsn import resolve_dsn
 from vqdb.errors import VqdbError
+from vqdb.models import Change
 
 # What `check` expects in the database.
 API_FUNCTIONS = Catalog.api_functions()  # what this client calls must exist
@@ -119,6 +120,47 @@ def cmd_queue(args: argparse.Namespace) -> int:
     return 0
 
 
+def describe(change: Change) -> str:
+    """One line for people: `video 3f2a1b2c: 1080p ready`."""
+    what = {
+        "video_created": f"created ({change.value})",
+        "video_status": f"{change.value}",
+        "video_deleted": "deleted",
+        "quality_created": f"{change.quality} created ({change.value})",
+        "quality_status": f"{change.quality} {change.value}"
+        + (f" ({change.error_code})" if change.error_code else ""),
+        "quality_restarted": f"{change.quality} restarted ({change.value})",
+        "default_changed": f"default is {change.value}",
+    }.get(change.kind, f"{change.kind} {change.quality or ''} {change.value or ''}".strip())
+    return f"{change.at:%H:%M:%S} video {str(change.video_id)[:8]}: {what}"
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Tails the change feed: polls vq.changes_since every --interval seconds."""
+    import json
+    import time
+
+    printed = 0
+    with Catalog(args.database, maxconn=1) as db:
+        position = None if args.since == "oldest" else args.since
+        if args.since is None:  # from now on: skip what is already there
+            while batch := db.changes_since(position):
+                position = batch[-1].position
+        while args.count is None or printed < args.count:
+            batch = db.changes_since(position)
+            for change in batch[: None if args.count is None else args.count - printed]:
+                if args.json:
+                    row = {f: getattr(change, f) for f in change.__dataclass_fields__}
+                    print(json.dumps(row, default=str), flush=True)
+                else:
+                    print(describe(change), flush=True)
+                printed += 1
+                position = change.position
+            if not batch:
+                time.sleep(args.interval)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from vqdb import demo
 
@@ -152,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
     qu = sub.add_parser("queue", parents=[common], help="the work queue per quality label")
     qu.add_argument("--json", action="store_true", help="one JSON object per label")
     qu.set_defaults(func=cmd_queue)
+    wa = sub.add_parser("watch", parents=[common], help="tail the change feed")
+    wa.add_argument("--json", action="store_true", help="one JSON object per event")
+    wa.add_argument("--since", metavar="POSITION", help="after this position ('oldest': all kept)")
+    wa.add_argument("--count", type=int, help="stop after this many events")
+    wa.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
+    wa.set_defaults(func=cmd_watch)
     dm = sub.add_parser("demo", parents=[common], help="simulated workers encode videos")
     dm.add_argument("--videos", type=int, default=20, help="how many videos (default 20)")
     dm.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")

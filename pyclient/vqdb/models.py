@@ -121,3 +121,18 @@ class QueueStats(_FromRow):
     expired: int  # processing with an expired lease (its worker is gone)
     failed: int
     oldest_due_seconds: float | None  # age of the oldest due quality
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Change(_FromRow):
+    """An event of the change feed (vq.changes_since)."""
+
+    position: str  # opaque: pass the last one received to continue
+    at: datetime
+    video_id: UUID
+    kind: str  # video_created, video_status, video_deleted, quality_created,
+    # quality_status, quality_restarted, default_changed
+    quality: str | None  # the label, for a quality's event
+    quality_id: UUID | None
+    value: str | None  # the new status, or the default's label
+    error_code: str | None  # of a quality_status 'failed'

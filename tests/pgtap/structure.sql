@@ -24,7 +24,7 @@ select table_owner_is('vq'::name, c.relname, 'vq_owner'::name,
                       format('vq.%s is owned by vq_owner', c.relname))
   from pg_class c where c.relnamespace = 'vq'::regnamespace and c.relkind = 'r';
 select views_are('vq', array[]::name[]);
-select sequences_are('vq', array[]::name[]);
+select sequences_are('vq', array['changes_seq_seq']::name[]);  -- the feed's identity column
 
 select columns_are('vq', 'videos', array['id', 'title', 'description', 'url', 'thumbnail_url',
     'duration', 'user_id', 'views', 'likes', 'status', 'created_at', 'updated_at']);
@@ -128,8 +128,12 @@ select is((select array_agg(a.attname order by k.ord)
           'video_qualities_one_default_idx is on (video_id): one default per video');
 
 -- -------------------------------------------------------------- triggers --
-select triggers_are('vq'::name, 'video_qualities'::name, array['video_qualities_before_write']::name[]);
-select triggers_are('vq'::name, 'videos'::name, array['videos_before_update']::name[]);
+select triggers_are('vq'::name, 'video_qualities'::name,
+    array['video_qualities_before_write', 'video_qualities_changes_insert',
+          'video_qualities_changes_update']::name[]);
+select triggers_are('vq'::name, 'videos'::name,
+    array['videos_before_update', 'videos_changes_insert', 'videos_changes_update',
+          'videos_changes_delete']::name[]);
 select trigger_is('vq', 'video_qualities', 'video_qualities_before_write',
                   'vq', '_video_qualities_before_write',
                   'video_qualities_before_write runs vq._video_qualities_before_write()');

@@ -158,3 +158,35 @@ def test_queue_prints_the_queue_per_label(db_url):
     ]
     assert [r["quality"] for r in rows][:3] == ["2160p", "1440p", "1080p"]
     assert {r["quality"]: r["processing"] for r in rows}["720p"] == 1
+
+
+def test_watch_tails_the_feed_for_people_and_programs(db_url):
+    import json
+
+    import vqdb
+
+    with vqdb.Catalog(db_url, maxconn=1) as db:
+        video = db.create_video(title="watched")
+        since = db.changes_since()[-1].position
+        (q,) = db.create_video_qualities(video.id, [{"quality": "1080p", "url": "a"}])
+        (claimed,) = db.claim_qualities("w")
+        db.fail_quality(claimed.id, claimed.lease_token, "ffmpeg_exit_1", retryable=False)
+    people = vqdb_cli("watch", "--since", since, "--count", "3", "--database", db_url)
+    assert people.returncode == 0, people.stderr
+    short = str(video.id)[:8]
+    assert [line.split(" ", 1)[1] for line in people.stdout.splitlines()] == [
+        f"video {short}: 1080p created (pending)",
+        f"video {short}: 1080p processing",
+        f"video {short}: 1080p failed (ffmpeg_exit_1)",
+    ]
+    programs = vqdb_cli(
+        "watch", "--json", "--since", "oldest", "--count", "4", "--database", db_url
+    )
+    events = [json.loads(line) for line in programs.stdout.splitlines()]
+    assert [e["kind"] for e in events] == [
+        "video_created",
+        "quality_created",
+        "quality_status",
+        "quality_status",
+    ]
+    assert events[-1]["error_code"] == "ffmpeg_exit_1" and events[0]["position"]

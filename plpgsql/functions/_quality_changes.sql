@@ -1,0 +1,31 @@
+-- Trigger (after each row, only when it matters: see triggers.sql): the feed's
+-- events of vq.video_qualities. A heartbeat changes nothing a reader cares about
+-- and does not even call this. A restart that keeps the status is told from a
+-- plain write by the attempts it resets; a restart of a quality no worker has
+-- claimed yet, with its status unchanged, changes nothing a reader waits for.
+create or replace function vq._quality_changes()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if tg_op = 'INSERT' then
+        insert into vq.changes (video_id, kind, quality, quality_id, value)
+        values (new.video_id, 'quality_created', new.quality, new.id, new.status);
+    elsif new.status is distinct from old.status then
+        insert into vq.changes (video_id, kind, quality, quality_id, value, error_code)
+        values (new.video_id, 'quality_status', new.quality, new.id, new.status,
+                case when new.status = 'failed' then new.error_code end);
+    elsif new.attempts < old.attempts then
+        insert into vq.changes (video_id, kind, quality, quality_id, value)
+        values (new.video_id, 'quality_restarted', new.quality, new.id, new.status);
+    end if;
+    if new.is_default and (tg_op = 'INSERT' or not old.is_default) then
+        insert into vq.changes (video_id, kind, quality, quality_id, value)
+        values (new.video_id, 'default_changed', new.quality, new.id, new.quality);
+    end if;
+    return null;
+end
+$$;
+comment on function vq._quality_changes is
+'Trigger of vq.video_qualities (after each row that matters): writes quality_created, quality_status (with error_code when failed), quality_restarted and default_changed events to vq.changes. Raises nothing.';

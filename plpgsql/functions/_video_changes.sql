@@ -1,0 +1,20 @@
+-- Trigger (after each row, only when it matters: see triggers.sql): the feed's
+-- events of vq.videos.
+create or replace function vq._video_changes()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if tg_op = 'INSERT' then
+        insert into vq.changes (video_id, kind, value) values (new.id, 'video_created', new.status);
+    elsif tg_op = 'UPDATE' then
+        insert into vq.changes (video_id, kind, value) values (new.id, 'video_status', new.status);
+    else
+        insert into vq.changes (video_id, kind) values (old.id, 'video_deleted');
+    end if;
+    return null;
+end
+$$;
+comment on function vq._video_changes is
+'Trigger of vq.videos (after each row): writes video_created, video_status and video_deleted events to vq.changes. Raises nothing.';

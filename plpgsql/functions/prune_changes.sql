@@ -1,0 +1,33 @@
+-- API: the feed's retention. Drops the events older than p_keep and remembers the
+-- newest position dropped, so that a consumer behind it is told (22023) instead
+-- of skipping what it missed. Run it from cron or a scheduler (docs/operations.md).
+create or replace function vq.prune_changes(p_keep interval default interval '7 days')
+returns bigint
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_count bigint;
+    v_last  vq.changes;
+begin
+    perform vq._require_not_null('p_keep', p_keep);
+    if p_keep < interval '0' then
+        raise exception 'p_keep = % must not be negative', p_keep
+            using errcode = 'numeric_value_out_of_range';           -- 22003
+    end if;
+    select * into v_last from vq.changes where at < now() - p_keep
+     order by xid desc, seq desc limit 1;
+    if not found then
+        return 0;
+    end if;
+    delete from vq.changes where (xid, seq) <= (v_last.xid, v_last.seq);
+    get diagnostics v_count = row_count;
+    insert into vq.changes_pruned (xid, seq) values (v_last.xid, v_last.seq)
+    on conflict (only_row) do update set xid = excluded.xid, seq = excluded.seq;
+    return v_count;
+end
+$$;
+comment on function vq.prune_changes is
+'Deletes the change feed''s events older than p_keep (default 7 days) and every event before them in feed order; returns how many. A consumer whose position is older then gets 22023 from vq.changes_since.
+Errors: 22004 p_keep is null; 22003 p_keep is negative.';
