@@ -102,8 +102,8 @@ comment on function vq._apply_privileges is
 'Internal. Applies the rule of ownership and privileges to the schema vq, its tables and functions (see the source). Raises nothing.';
 
 -- Trigger (after each row, only when it matters: see triggers.sql): the feed's
--- events of vq.video_qualities. A heartbeat changes nothing a reader cares about
--- and does not even call this. A restart that keeps the status is told from a
+-- events of vq.video_qualities. A heartbeat changes nothing a reader waits for
+-- (progress and the lease's expiry) and does not even call this. A restart that keeps the status is told from a
 -- plain write by the attempts it resets; a restart of a quality no worker has
 -- claimed yet, with its status unchanged, changes nothing a reader waits for.
 create or replace function vq._quality_changes()
@@ -122,6 +122,10 @@ begin
     elsif new.attempts < old.attempts then
         insert into vq.changes (video_id, kind, quality, quality_id, value)
         values (new.video_id, 'quality_restarted', new.quality, new.id, new.status);
+    elsif new.is_default = old.is_default then
+        -- the metadata (a cached ladder shows it); a default moving is default_changed
+        insert into vq.changes (video_id, kind, quality, quality_id, value)
+        values (new.video_id, 'quality_updated', new.quality, new.id, new.status);
     end if;
     if new.is_default and (tg_op = 'INSERT' or not old.is_default) then
         insert into vq.changes (video_id, kind, quality, quality_id, value)
@@ -131,7 +135,7 @@ begin
 end
 $$;
 comment on function vq._quality_changes is
-'Trigger of vq.video_qualities (after each row that matters): writes quality_created, quality_status (with error_code when failed), quality_restarted and default_changed events to vq.changes. Raises nothing.';
+'Trigger of vq.video_qualities (after each row that matters): writes quality_created, quality_status (with error_code when failed), quality_restarted, quality_updated (metadata) and default_changed events to vq.changes. Raises nothing.';
 
 -- Trigger (after each row, only when it matters: see triggers.sql): the feed's
 -- events of vq.videos.
@@ -213,7 +217,7 @@ begin
 end
 $$;
 comment on function vq.changes_since is
-'The change feed: up to p_limit (default 1000) events after p_position (null: from the oldest kept), in order, each with its position; call again with the last position received to continue, with no gap and no repeat. Events: video_created, video_status, video_deleted, quality_created, quality_status (error_code when failed), quality_restarted, default_changed; value is the new status or the default''s label. Events are kept 7 days unless vq.prune_changes says otherwise.
+'The change feed: up to p_limit (default 1000) events after p_position (null: from the oldest kept), in order, each with its position; call again with the last position received to continue, with no gap and no repeat. Events: video_created, video_status, video_deleted, quality_created, quality_status (error_code when failed), quality_restarted, quality_updated (metadata), default_changed; value is the new status or the default''s label. Events are kept 7 days unless vq.prune_changes says otherwise.
 Errors: 22004 p_limit is null; 22003 p_limit not in [1, 1000]; 22023 p_position is not a position, or is older than the feed keeps.';
 
 -- API: the feed's retention. Drops the events older than p_keep and remembers the
@@ -252,7 +256,7 @@ Errors: 22004 p_keep is null; 22003 p_keep is negative.';
 
 CREATE TRIGGER video_qualities_changes_insert AFTER INSERT ON vq.video_qualities FOR EACH ROW EXECUTE FUNCTION vq._quality_changes();
 
-CREATE TRIGGER video_qualities_changes_update AFTER UPDATE ON vq.video_qualities FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) OR (new.attempts < old.attempts) OR (new.is_default AND (NOT old.is_default)))) EXECUTE FUNCTION vq._quality_changes();
+CREATE TRIGGER video_qualities_changes_update AFTER UPDATE ON vq.video_qualities FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) OR (new.attempts < old.attempts) OR (old.is_default IS DISTINCT FROM new.is_default) OR (old.url IS DISTINCT FROM new.url) OR (old.file_size IS DISTINCT FROM new.file_size) OR (old.bitrate IS DISTINCT FROM new.bitrate) OR (old.resolution_width IS DISTINCT FROM new.resolution_width) OR (old.resolution_height IS DISTINCT FROM new.resolution_height) OR (old.codec IS DISTINCT FROM new.codec) OR (old.container IS DISTINCT FROM new.container) OR (old.duration IS DISTINCT FROM new.duration) OR (old.fps IS DISTINCT FROM new.fps) OR (old.pixel_format IS DISTINCT FROM new.pixel_format) OR (old.color_space IS DISTINCT FROM new.color_space) OR (old.audio_codec IS DISTINCT FROM new.audio_codec) OR (old.audio_bitrate IS DISTINCT FROM new.audio_bitrate) OR (old.audio_channels IS DISTINCT FROM new.audio_channels) OR (old.audio_sample_rate IS DISTINCT FROM new.audio_sample_rate) OR (old.aspect_ratio IS DISTINCT FROM new.aspect_ratio) OR (old.frame_count IS DISTINCT FROM new.frame_count) OR (old.encoding_time IS DISTINCT FROM new.encoding_time) OR (old.error_message IS DISTINCT FROM new.error_message))) EXECUTE FUNCTION vq._quality_changes();
 
 CREATE TRIGGER videos_changes_delete AFTER DELETE ON vq.videos FOR EACH ROW EXECUTE FUNCTION vq._video_changes();
 

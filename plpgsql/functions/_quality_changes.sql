@@ -1,6 +1,6 @@
 -- Trigger (after each row, only when it matters: see triggers.sql): the feed's
--- events of vq.video_qualities. A heartbeat changes nothing a reader cares about
--- and does not even call this. A restart that keeps the status is told from a
+-- events of vq.video_qualities. A heartbeat changes nothing a reader waits for
+-- (progress and the lease's expiry) and does not even call this. A restart that keeps the status is told from a
 -- plain write by the attempts it resets; a restart of a quality no worker has
 -- claimed yet, with its status unchanged, changes nothing a reader waits for.
 create or replace function vq._quality_changes()
@@ -19,6 +19,10 @@ begin
     elsif new.attempts < old.attempts then
         insert into vq.changes (video_id, kind, quality, quality_id, value)
         values (new.video_id, 'quality_restarted', new.quality, new.id, new.status);
+    elsif new.is_default = old.is_default then
+        -- the metadata (a cached ladder shows it); a default moving is default_changed
+        insert into vq.changes (video_id, kind, quality, quality_id, value)
+        values (new.video_id, 'quality_updated', new.quality, new.id, new.status);
     end if;
     if new.is_default and (tg_op = 'INSERT' or not old.is_default) then
         insert into vq.changes (video_id, kind, quality, quality_id, value)
@@ -28,4 +32,4 @@ begin
 end
 $$;
 comment on function vq._quality_changes is
-'Trigger of vq.video_qualities (after each row that matters): writes quality_created, quality_status (with error_code when failed), quality_restarted and default_changed events to vq.changes. Raises nothing.';
+'Trigger of vq.video_qualities (after each row that matters): writes quality_created, quality_status (with error_code when failed), quality_restarted, quality_updated (metadata) and default_changed events to vq.changes. Raises nothing.';

@@ -57,5 +57,5 @@ begin
 end
 $$;
 comment on function vq.changes_since is
-'The change feed: up to p_limit (default 1000) events after p_position (null: from the oldest kept), in order, each with its position; call again with the last position received to continue, with no gap and no repeat. Events: video_created, video_status, video_deleted, quality_created, quality_status (error_code when failed), quality_restarted, default_changed; value is the new status or the default''s label. Events are kept 7 days unless vq.prune_changes says otherwise.
+'The change feed: up to p_limit (default 1000) events after p_position (null: from the oldest kept), in order, each with its position; call again with the last position received to continue, with no gap and no repeat. Events: video_created, video_status, video_deleted, quality_created, quality_status (error_code when failed), quality_restarted, quality_updated (metadata), default_changed; value is the new status or the default''s label. Events are kept 7 days unless vq.prune_changes says otherwise.
 Errors: 22004 p_limit is null; 22003 p_limit not in [1, 1000]; 22023 p_position is not a position, or is older than the feed keeps.';

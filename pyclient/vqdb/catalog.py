@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
@@ -27,6 +27,7 @@ from uuid import UUID, uuid4
 import psycopg2
 import psycopg2.extras
 
+from vqdb.cache import CacheStats, ReadCache
 from vqdb.errors import (
     InvalidArgument,
     Unavailable,
@@ -34,6 +35,7 @@ from vqdb.errors import (
     from_psycopg2,
     is_connection_lost,
 )
+from vqdb.follower import FeedFollower
 from vqdb.models import Change, QueueStats, Video, VideoQuality
 from vqdb.pool import Pool, PoolStats
 from vqdb.routing import ReplicaRouter, replica_dsns_from_env
@@ -95,6 +97,26 @@ def _unsendable(args: Mapping[str, object]) -> str:
     return f"{', '.join(bad)}: " if bad else ""
 
 
+# Calls that write nothing a cached read shows (sent to the primary all the same).
+READ_FUNCTIONS = frozenset({"queue_stats", "changes_since", "get_video",
+                            "list_qualities_ordered", "get_default_quality"})  # fmt: skip
+
+
+def _as_uuid(value: object) -> UUID | None:
+    if value is None or isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None  # malformed: the server will say so
+
+
+def _json_list(value: object) -> list[Mapping[str, Any]]:
+    """The elements of a Json-wrapped list argument (update_qualities_metadata's)."""
+    inner = getattr(value, "adapted", value)
+    return [u for u in inner if isinstance(u, Mapping)] if isinstance(inner, list) else []
+
+
 class Catalog:
     """The client of the vq API: ``with vqdb.Catalog() as db: db.get_video(video_id)``.
 
@@ -106,6 +128,10 @@ class Catalog:
     get_default_quality (None: VQDB_REPLICA_URLS, comma separated; see
     vqdb.routing); replica_cooldown: seconds a failed replica is skipped;
     read_your_writes: every read goes to the primary.
+    cache_size: cache up to this many results of get_video, list_qualities_ordered
+    and get_default_quality (None: no cache), for cache_ttl seconds at most,
+    invalidated by the change feed (polled every cache_poll s) and by this
+    Catalog's own writes (vqdb.cache, vqdb.follower).
     """
 
     def __init__(
@@ -120,6 +146,9 @@ class Catalog:
         replica_dsns: Sequence[str] | None = None,
         replica_cooldown: float = 30.0,
         read_your_writes: bool = False,
+        cache_size: int | None = None,
+        cache_ttl: float = 60.0,
+        cache_poll: float = 0.02,
     ) -> None:
         if retries < 0:
             raise ValueError("retries must be >= 0")
@@ -145,9 +174,15 @@ class Catalog:
             if replicas
             else None
         )
+        # the read cache, off by default: trusted only while the feed is followed
+        self.cache = ReadCache(cache_size, cache_ttl) if cache_size else None
+        self.follower = None
+        if self.cache is not None:
+            self.follower = FeedFollower(self.pool.dsn, self.cache, cache_poll)
+            self.follower.start()
 
     # Public methods that are not calls of an SQL function.
-    NOT_API = frozenset({"stats", "close", "api_functions"})
+    NOT_API = frozenset({"stats", "cache_stats", "close", "api_functions"})
 
     @classmethod
     def api_functions(cls) -> list[str]:
@@ -171,7 +206,28 @@ class Catalog:
         *,
         read: bool,
     ) -> Rows:
-        """Run ``SELECT * FROM vq.<function>(...)``; return the column names and rows."""
+        """Run ``SELECT * FROM vq.<function>(...)``; return the column names and rows.
+
+        With a cache, a write invalidates what it changed before it returns (also when
+        it raised: a lost connection may hide a committed write), so this Catalog
+        always reads its own writes."""
+        if self.cache is None or read or function in READ_FUNCTIONS:
+            return self._call_once(function, required, optional, read=read)
+        rows: Rows | None = None
+        try:
+            rows = self._call_once(function, required, optional, read=read)
+            return rows
+        finally:
+            self._invalidate(required, rows)
+
+    def _call_once(
+        self,
+        function: str,
+        required: Mapping[str, object],
+        optional: Mapping[str, object] | None = None,
+        *,
+        read: bool,
+    ) -> Rows:
         args = dict(required)
         if optional:
             args.update({k: v for k, v in optional.items() if v is not None})
@@ -232,6 +288,38 @@ class Catalog:
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
 
+    def _cached(self, function: str, video_id: Id, bypass: bool, fetch: Callable[[], Any]) -> Any:
+        """fetch(), or its result cached for this video while the cache is trusted."""
+        key = _as_uuid(video_id)
+        if self.cache is None or bypass or key is None:
+            return fetch()
+        hit, value, token = self.cache.lookup(function, key)
+        if hit:
+            return value
+        value = fetch()
+        self.cache.store(function, key, value, token)
+        return value
+
+    def _invalidate(self, args: Mapping[str, object], rows: Rows | None) -> None:
+        """After a write (or a write that may have happened): drop what it changed."""
+        assert self.cache is not None
+        videos = {v for v in (_as_uuid(args.get("video_id")), _as_uuid(args.get("id"))) if v}
+        qualities = {q for q in (_as_uuid(args.get("quality_id")),) if q}
+        listed = args.get("quality_ids")
+        if isinstance(listed, list | tuple):
+            qualities.update(q for i in listed if (q := _as_uuid(i)))
+        for update in _json_list(args.get("updates")):
+            if q := _as_uuid(update.get("quality_id")):
+                qualities.add(q)
+        if rows is not None and "video_id" in rows[0]:
+            at = rows[0].index("video_id")
+            videos.update(row[at] for row in rows[1] if row[at] is not None)
+        self.cache.invalidate(videos, qualities)
+
+    def cache_stats(self) -> CacheStats | None:
+        """The read cache's figures (hits, misses, bypasses, invalidations), or None."""
+        return self.cache.stats() if self.cache is not None else None
+
     def _one_video(self, rows: Rows) -> Video | None:
         columns, data = rows
         return Video.from_row(columns, data[0]) if data else None
@@ -280,9 +368,12 @@ class Catalog:
 
     def get_video(self, video_id: Id, *, read_from_primary: bool = False) -> Video | None:
         """The video, or None when there is no such video."""
-        return self._one_video(
-            self._call("get_video", {"video_id": video_id}, read=not read_from_primary)
-        )
+        return self._cached(  # type: ignore[no-any-return]
+            "get_video", video_id, read_from_primary,
+            lambda: self._one_video(
+                self._call("get_video", {"video_id": video_id}, read=not read_from_primary)
+            ),
+        )  # fmt: skip
 
     def update_video_status(self, video_id: Id, status: str) -> bool:
         """Sets draft, published or processing; False when there is no such video."""
@@ -474,9 +565,14 @@ class Catalog:
         self, video_id: Id, *, read_from_primary: bool = False
     ) -> list[VideoQuality]:
         """Every quality of the video: 2160p, 1440p, ..., 144p, original."""
-        return self._qualities(
-            self._call("list_qualities_ordered", {"video_id": video_id}, read=not read_from_primary)
-        )
+        return list(
+            self._cached(
+                "list_qualities_ordered", video_id, read_from_primary,
+                lambda: self._qualities(self._call(
+                    "list_qualities_ordered", {"video_id": video_id}, read=not read_from_primary
+                )),
+            )
+        )  # fmt: skip
 
     def set_default_quality(self, video_id: Id, quality_id: Id) -> bool:
         """Makes that ready quality the only default; False when video or quality is missing."""
@@ -489,10 +585,18 @@ class Catalog:
         self, video_id: Id, *, read_from_primary: bool = False
     ) -> VideoQuality | None:
         """The default quality, or None."""
-        found = self._qualities(
-            self._call("get_default_quality", {"video_id": video_id}, read=not read_from_primary)
+
+        def fetch() -> VideoQuality | None:
+            found = self._qualities(
+                self._call(
+                    "get_default_quality", {"video_id": video_id}, read=not read_from_primary
+                )
+            )
+            return found[0] if found else None
+
+        return self._cached(  # type: ignore[no-any-return]
+            "get_default_quality", video_id, read_from_primary, fetch
         )
-        return found[0] if found else None
 
     def delete_video(self, video_id: Id) -> list[str]:
         """Deletes the video and its qualities; the URLs of their files (the same on a repeat)."""
@@ -673,7 +777,9 @@ class Catalog:
         return self.router.stats(stats) if self.router else stats
 
     def close(self) -> None:
-        """Closes every connection of the pool (and of the replicas' pools)."""
+        """Closes every connection of the pool (and of the replicas' pools, and the feed's)."""
+        if self.follower is not None:
+            self.follower.stop()
         self.pool.close()
         if self.router is not None:
             self.router.close()

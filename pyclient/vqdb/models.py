@@ -131,7 +131,7 @@ class Change(_FromRow):
     at: datetime
     video_id: UUID
     kind: str  # video_created, video_status, video_deleted, quality_created,
-    # quality_status, quality_restarted, default_changed
+    # quality_status, quality_restarted, quality_updated, default_changed
     quality: str | None  # the label, for a quality's event
     quality_id: UUID | None
     value: str | None  # the new status, or the default's label
