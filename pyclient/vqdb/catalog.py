@@ -15,6 +15,7 @@ the database answers a repeated call with the video the first one created.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,7 +28,7 @@ from uuid import UUID, uuid4
 import psycopg2
 import psycopg2.extras
 
-from vqdb.cache import CacheStats, ReadCache
+from vqdb.cache import ReadCache
 from vqdb.errors import (
     InvalidArgument,
     Unavailable,
@@ -182,7 +183,7 @@ class Catalog:
             self.follower.start()
 
     # Public methods that are not calls of an SQL function.
-    NOT_API = frozenset({"stats", "cache_stats", "close", "api_functions"})
+    NOT_API = frozenset({"stats", "close", "api_functions"})
 
     @classmethod
     def api_functions(cls) -> list[str]:
@@ -315,10 +316,6 @@ class Catalog:
             at = rows[0].index("video_id")
             videos.update(row[at] for row in rows[1] if row[at] is not None)
         self.cache.invalidate(videos, qualities)
-
-    def cache_stats(self) -> CacheStats | None:
-        """The read cache's figures (hits, misses, bypasses, invalidations), or None."""
-        return self.cache.stats() if self.cache is not None else None
 
     def _one_video(self, rows: Rows) -> Video | None:
         columns, data = rows
@@ -774,6 +771,8 @@ class Catalog:
         """The pool's figures (see vqdb.pool.PoolStats); with replicas, a
         vqdb.routing.CatalogStats that adds where the reads went."""
         stats = self.pool.stats()
+        if self.cache is not None:
+            stats = dataclasses.replace(stats, cache=self.cache.stats())
         return self.router.stats(stats) if self.router else stats
 
     def close(self) -> None:

@@ -60,6 +60,7 @@ class PoolStats:
     timeouts: int  # callers that gave up after acquire_timeout (PoolTimeout)
     discarded: int  # connections closed because they were broken
     retries: int  # calls repeated after a lost connection (counted by Catalog)
+    cache: Any = None  # Catalog.stats(): its read cache's vqdb.cache.CacheStats, if any
 
 
 def server_hung_up(conn: Connection) -> bool:

@@ -165,7 +165,7 @@ class ReplicaRouter:
         with self._mutex:
             now = self.clock()
             return CatalogStats(
-                **dataclasses.asdict(primary),
+                **{f.name: getattr(primary, f.name) for f in dataclasses.fields(primary)},
                 reads=dict(self._reads),
                 fallbacks=self._fallbacks,
                 replica_errors=self._replica_errors,

@@ -19,7 +19,7 @@ from vqdb.cache import ReadCache
 
 def wait_following(db: vqdb.Catalog, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
-    while not db.cache_stats().following:
+    while not db.stats().cache.following:
         assert time.monotonic() < deadline, "the follower never caught up"
         time.sleep(0.01)
 
@@ -31,7 +31,7 @@ def test_hits_and_the_catalogs_own_writes(db_url) -> None:
         (q,) = db.create_video_qualities(video.id, [{"quality": "720p", "url": "a"}])
         assert db.get_video(video.id).status == "draft"
         assert db.get_video(video.id).status == "draft"
-        assert db.cache_stats().hits >= 1
+        assert db.stats().cache.hits >= 1
         assert db.update_video_status(video.id, "published")
         assert db.get_video(video.id).status == "published", "reads its own write at once"
         assert db.list_qualities_ordered(video.id)[0].bitrate is None
@@ -44,7 +44,7 @@ def test_hits_and_the_catalogs_own_writes(db_url) -> None:
         assert db.get_default_quality(video.id).id == q.id
         db.delete_video(video.id)
         assert db.get_video(video.id) is None
-        stats = db.cache_stats()
+        stats = db.stats().cache
         assert stats.invalidations > 0 and stats.misses > 0
 
 
@@ -98,7 +98,7 @@ def test_a_writer_in_another_process_is_seen_within_the_bound(db_url) -> None:
                 break
             time.sleep(0.005)
         log = [json.loads(line) for line in writer.stdout]
-        hits = db.cache_stats().hits
+        hits = db.stats().cache.hits
     assert len(log) == writes and reads[-1][1] == writes
     # how long after each write returned the cached reads showed it
     lags = []
@@ -132,15 +132,15 @@ def test_the_cache_is_bypassed_while_the_follower_is_down(db_url, superuser_conn
             assert cur.rowcount == 1
             # a write the follower cannot see while it is down
             cur.execute("update vq.videos set status = 'published' where id = %s", (video.id,))
-        before = db.cache_stats().bypasses
+        before = db.stats().cache.bypasses
         deadline = time.monotonic() + 5
-        while db.cache_stats().following:  # it notices at its next poll
+        while db.stats().cache.following:  # it notices at its next poll
             assert time.monotonic() < deadline, "the follower did not notice"
             time.sleep(0.002)
         # from then on the cached "draft" is not trusted: reads go to the database
         statuses = {db.get_video(video.id).status for _ in range(20)}
         wait_following(db)
         assert db.get_video(video.id).status == "published"
-        stats = db.cache_stats()
+        stats = db.stats().cache
     assert stats.bypasses > before, "no read was bypassed while the feed was down"
     assert statuses == {"published"}, "a read served the cache while the feed was down"

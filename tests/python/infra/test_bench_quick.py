@@ -118,3 +118,19 @@ def test_quick_queue_benchmark_runs_both_queues_and_uses_the_indexes(tmp_path):
     assert len(results["heartbeats"]) == 2
     for layout in results["heartbeats"]:
         assert layout["after"]["updates"] - layout["before"]["updates"] >= layout["heartbeats"]
+
+
+def test_quick_cache_benchmark_runs(tmp_path):
+    """`python -m bench.cache --quick`: both sides measured, the cache served hits."""
+    out = tmp_path / "cache.json"
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.cache", "--quick", "--json", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = json.loads(out.read_text())
+    assert _positive(results["loopback"]["hit_p50_us"])
+    assert _positive(results["workload"]["uncached"]["ops_per_s"]["median"])
+    assert results["workload"]["cached"]["hit_ratio"]["median"] > 0
