@@ -103,6 +103,7 @@ def test_workers_killed_stopped_and_a_restart_lose_nothing(tmp_path: Path) -> No
         procs = {f"w{n}": spawn(url, f"w{n}", tmp_path, n) for n in range(WORKERS)}
         spawned = WORKERS
         stopped_until: dict[str, float] = {}
+        killed: set[str] = set()
         restarted = False
         started = time.monotonic()
         deadline = started + scale(240, 1800)
@@ -130,6 +131,7 @@ def test_workers_killed_stopped_and_a_restart_lose_nothing(tmp_path: Path) -> No
                 if roll < 0.25:
                     procs[victim].kill()  # SIGKILL, mid-encode or mid-call
                     procs[victim].wait()
+                    killed.add(victim)
                     kills += 1
                     spawned += 1
                     new = f"w{spawned}"
@@ -158,7 +160,11 @@ def test_workers_killed_stopped_and_a_restart_lose_nothing(tmp_path: Path) -> No
             )
             rows = {r[0]: r[1:] for r in cur.fetchall()}
 
-    events = [json.loads(line) for f in tmp_path.glob("*.jsonl") for line in f.open()]
+    events = [
+        {**json.loads(line), "worker": f.stem}
+        for f in tmp_path.glob("*.jsonl")
+        for line in f.open()
+    ]
     by_quality: dict[str, list[dict]] = defaultdict(list)
     for e in events:
         by_quality[e["quality"]].append(e)
@@ -168,6 +174,7 @@ def test_workers_killed_stopped_and_a_restart_lose_nothing(tmp_path: Path) -> No
     statuses = Counter(r[0] for r in rows.values())
     assert set(statuses) <= {"ready", "failed"}, f"not settled: {statuses}"
     problems = []
+    unlogged = 0
     for qid, (status, attempts, max_attempts, token, qurl) in rows.items():
         log = by_quality[qid]
         claims = sorted((e for e in log if e["event"] == "claim"), key=lambda e: e["at"])
@@ -175,7 +182,15 @@ def test_workers_killed_stopped_and_a_restart_lose_nothing(tmp_path: Path) -> No
         if attempts > max_attempts:
             problems.append(f"{qid}: {attempts} attempts > {max_attempts}")
         if status == "ready":
-            if len(completes) != 1:
+            # a completion whose log line was lost: its worker was SIGKILLed right after
+            # the call returned; the row still names its lease, the last one claimed
+            lost_line = (
+                not completes and claims and claims[-1]["token"] == token
+                and claims[-1]["worker"] in killed
+            )  # fmt: skip
+            if lost_line:
+                unlogged += 1
+            elif len(completes) != 1:
                 problems.append(f"{qid}: ready with {len(completes)} accepted completions")
             elif not (claims and completes[0]["token"] == claims[-1]["token"] == token):
                 problems.append(f"{qid}: completed by a lease that is not the last claimed")
@@ -200,5 +215,6 @@ def test_workers_killed_stopped_and_a_restart_lose_nothing(tmp_path: Path) -> No
         f"accepted completes {counts[('complete', True)]}, fails {counts[('fail', True)]}, "
         f"heartbeats {counts[('heartbeat', True)]}; refused stale calls (LeaseLost) "
         f"{counts[('lease_lost', False)]}, calls lost to the restart "
-        f"{counts[('unavailable', False)]}"
+        f"{counts[('unavailable', False)]}; completions whose log line died with their "
+        f"SIGKILLed worker {unlogged}"
     )
