@@ -1,6 +1,6 @@
 """What the change feed costs the writers: the per-call worker flow (bench/flows.py)
-at 1 and 8 threads with the feed's triggers enabled and disabled, in alternating
-rounds on one durable server.
+at 1 and 8 threads without the feed (its triggers disabled), with it, and with it
+and its NOTIFY (vq.notify_changes), in alternating rounds on one durable server.
 
     .venv/bin/python -m bench.feed_cost            # about 3 minutes; --quick: seconds
 
@@ -27,15 +27,19 @@ TRIGGERS = {
 }
 
 
-def set_feed(srv: server.BenchServer, enabled: bool) -> None:
+MODES = ("without", "feed", "feed_notify")
+
+
+def set_mode(srv: server.BenchServer, mode: str) -> None:
     conn = srv.connect()
     try:
         with conn.cursor() as cur:
             for table, names in TRIGGERS.items():
                 for name in names:
-                    cur.execute(
-                        f"alter table {table} {'enable' if enabled else 'disable'} trigger {name}"
-                    )
+                    action = "disable" if mode == "without" else "enable"
+                    cur.execute(f"alter table {table} {action} trigger {name}")
+            notify = "on" if mode == "feed_notify" else "off"
+            cur.execute(f"alter database {server.DBNAME} set vq.notify_changes = {notify}")
     finally:
         conn.close()
 
@@ -45,25 +49,21 @@ def measure(threads_list: tuple[int, ...], runs: int, seconds: float) -> dict[st
     out: dict[str, dict] = {}
     try:
         for threads in threads_list:
-            db = Catalog(srv.dsn(server.WORKER), minconn=threads, maxconn=threads)
-            flow = partial(client_flow, db)
-            try:
-                run_threads(flow, new_videos(srv, threads * 2), threads, 60.0)  # warm-up
-                rates: dict[bool, list[float]] = {True: [], False: []}
-                for run in range(runs):
-                    for enabled in (True, False) if run % 2 == 0 else (False, True):
-                        set_feed(srv, enabled)
+            rates: dict[str, list[float]] = {mode: [] for mode in MODES}
+            for run in range(runs + 1):  # the first run warms up and is not counted
+                order = MODES if run % 2 == 0 else tuple(reversed(MODES))
+                for mode in order:
+                    set_mode(srv, mode)  # a new Catalog: its sessions read the setting
+                    with Catalog(srv.dsn(server.WORKER), minconn=threads, maxconn=threads) as db:
                         ids = new_videos(srv, int(400 * seconds * threads) + 10)
-                        rates[enabled].append(run_threads(flow, ids, threads, seconds).videos_per_s)
-                ratios = [a / b for a, b in zip(rates[True], rates[False], strict=True)]
-                out[str(threads)] = {
-                    "with_feed": Summary.of(rates[True]).as_dict(),
-                    "without_feed": Summary.of(rates[False]).as_dict(),
-                    "ratio": Summary.of(ratios).as_dict(),
-                }
-            finally:
-                db.close()
-        set_feed(srv, True)
+                        rate = run_threads(partial(client_flow, db), ids, threads, seconds)
+                    if run:
+                        rates[mode].append(rate.videos_per_s)
+            out[str(threads)] = {mode: Summary.of(rates[mode]).as_dict() for mode in MODES}
+            for mode in ("feed", "feed_notify"):
+                ratios = [a / b for a, b in zip(rates[mode], rates["without"], strict=True)]
+                out[str(threads)][f"{mode}_ratio"] = Summary.of(ratios).as_dict()
+        set_mode(srv, "feed")
     finally:
         srv.cluster.cleanup()
     return out
@@ -76,11 +76,14 @@ def main() -> None:
     result = measure((1, 2), 1, 0.5) if args.quick else measure((1, 8), 7, 4.0)
     print(json.dumps(result, indent=1))
     for threads, r in result.items():
-        w, wo, ratio = r["with_feed"], r["without_feed"], r["ratio"]
-        print(
-            f"| {threads} | {wo['median']:.1f} | {w['median']:.1f} | "
-            f"{ratio['median']:.3f} ({ratio['min']:.3f}–{ratio['max']:.3f}) |"
-        )
+        line = f"| {threads} | {r['without']['median']:.1f} |"
+        for mode in ("feed", "feed_notify"):
+            ratio = r[f"{mode}_ratio"]
+            line += (
+                f" {r[mode]['median']:.1f} | {ratio['median']:.3f} "
+                f"({ratio['min']:.3f}–{ratio['max']:.3f}) |"
+            )
+        print(line)
 
 
 if __name__ == "__main__":

@@ -4,14 +4,15 @@ On its own direct connection (application_name vqdb-feed), it polls
 vq.changes_since every ``poll_seconds`` and invalidates the videos of every
 event. When it (re)connects it starts at the feed's end and the cache is
 flushed as it becomes trusted again (ReadCache.polled); when the connection
-fails, the cache is bypassed (ReadCache.lost) until it is back. The feed
-sends no NOTIFY (docs/decisions.md), so this polls; at 20 ms an event reaches
-the cache within a few tens of milliseconds.
+fails, the cache is bypassed (ReadCache.lost) until it is back. It LISTENs on
+vq_changes, which the feed's triggers notify once per writing transaction, and
+polls every ``poll_seconds`` as well (behind PgBouncer no notification arrives).
 """
 
 from __future__ import annotations
 
 import logging
+import select
 import threading
 from typing import Any
 
@@ -52,6 +53,7 @@ class FeedFollower(threading.Thread):
         try:
             with conn.cursor() as cur:
                 position = None
+                cur.execute("LISTEN vq_changes")  # the feed's triggers notify
                 while batch := self._read(cur, position):  # to the end: start from now
                     position = batch[-1][0]
                 self.cache.polled()
@@ -62,9 +64,16 @@ class FeedFollower(threading.Thread):
                         self.cache.invalidate(video_ids={row[1] for row in batch})
                     if len(batch) < PAGE:  # caught up: the cache may be trusted
                         self.cache.polled()
-                        self._stop_event.wait(self.poll_seconds)
+                        self._wait(conn)
         finally:
             conn.close()
+
+    def _wait(self, conn: psycopg2.extensions.connection) -> None:
+        """Until a notification or poll_seconds (behind PgBouncer in transaction mode
+        none ever comes: then this polls)."""
+        if select.select([conn], [], [], self.poll_seconds)[0]:
+            conn.poll()
+            conn.notifies.clear()
 
     @staticmethod
     def _read(cur: psycopg2.extensions.cursor, position: str | None) -> list[tuple[str, Any]]:

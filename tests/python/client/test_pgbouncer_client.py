@@ -47,8 +47,8 @@ BOUNCER_TRACKED = {
 
 
 # Session state a module keeps on a connection of its own, outside the pool, which
-# behind PgBouncer is switched off: vqdb.Worker's LISTEN (Worker(listen=False) polls).
-OWN_CONNECTION = {("worker.py", "LISTEN vq_work")}
+# behind PgBouncer is harmless: vqdb.Worker's and the cache follower's LISTEN (they poll too).
+OWN_CONNECTION = {("worker.py", "LISTEN vq_work"), ("follower.py", "LISTEN vq_changes")}
 
 
 def client_sources() -> dict[str, ast.Module]:
