@@ -157,5 +157,7 @@ def run(db: Catalog, videos: int = 20, threads: int = 4, out: TextIO = sys.stdou
     stats = db.stats()
     print("\npool:", file=out)
     for name, value in vars(stats).items():
+        if value is None:  # a feature the demo does not use (the read cache)
+            continue
         shown = f"{value:.4f}" if isinstance(value, float) else str(value)
         print(f"  {name:<13} {shown}", file=out)
