@@ -26,8 +26,6 @@ ALTER TABLE vq.changes ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
 ALTER TABLE ONLY vq.changes
     ADD CONSTRAINT changes_pkey PRIMARY KEY (xid, seq);
 
-CREATE INDEX changes_at_idx ON vq.changes USING btree (at);
-
 CREATE TABLE vq.changes_pruned (
     only_row boolean DEFAULT true NOT NULL,
     xid xid8 NOT NULL,

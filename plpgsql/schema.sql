@@ -183,7 +183,8 @@ create table vq.changes (
     error_code text,
     primary key (xid, seq)
 );
-create index changes_at_idx on vq.changes (at);
+-- No index on "at": every event would pay for it, and only vq.prune_changes,
+-- once a day, reads by age.
 -- The newest position vq.prune_changes removed: a consumer behind it has missed
 -- events and is told so instead of silently skipping them.
 create table vq.changes_pruned (
