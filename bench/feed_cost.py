@@ -21,12 +21,6 @@ from bench.flows import client_flow, run_threads
 from bench.stats import Summary
 from bench.throughput import new_videos
 
-TRIGGERS = {
-    "vq.video_qualities": ("video_qualities_changes_insert", "video_qualities_changes_update"),
-    "vq.videos": ("videos_changes_insert", "videos_changes_update", "videos_changes_delete"),
-}
-
-
 MODES = ("without", "feed", "feed_notify")
 
 
@@ -34,10 +28,14 @@ def set_mode(srv: server.BenchServer, mode: str) -> None:
     conn = srv.connect()
     try:
         with conn.cursor() as cur:
-            for table, names in TRIGGERS.items():
-                for name in names:
-                    action = "disable" if mode == "without" else "enable"
-                    cur.execute(f"alter table {table} {action} trigger {name}")
+            # the feed's triggers: those that run its trigger functions (plpgsql/triggers.sql)
+            cur.execute(
+                "select tgrelid::regclass::text, tgname from pg_trigger"
+                " where tgfoid in ('vq._quality_changes'::regproc, 'vq._video_changes'::regproc)"
+            )
+            for table, name in cur.fetchall():
+                action = "disable" if mode == "without" else "enable"
+                cur.execute(f"alter table {table} {action} trigger {name}")
             notify = "on" if mode == "feed_notify" else "off"
             cur.execute(f"alter database {server.DBNAME} set vq.notify_changes = {notify}")
     finally:

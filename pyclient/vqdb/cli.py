@@ -137,6 +137,7 @@ def describe(change: Change) -> str:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     """Tails the change feed: polls vq.changes_since every --interval seconds."""
+    import dataclasses
     import json
     import time
 
@@ -150,8 +151,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
             batch = db.changes_since(position)
             for change in batch[: None if args.count is None else args.count - printed]:
                 if args.json:
-                    row = {f: getattr(change, f) for f in change.__dataclass_fields__}
-                    print(json.dumps(row, default=str), flush=True)
+                    print(json.dumps(dataclasses.asdict(change), default=str), flush=True)
                 else:
                     print(describe(change), flush=True)
                 printed += 1

@@ -18,23 +18,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 
 
+def run_quick(module: str, out: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m MODULE --quick --json OUT`, on the benchmark's own durable server."""
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)  # a benchmark always starts its own durable server
+    return subprocess.run(
+        [sys.executable, "-m", module, "--quick", "--json", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+
+
 def _positive(value: object) -> bool:
     return isinstance(value, int | float) and math.isfinite(value) and value > 0
 
 
 def test_quick_benchmark_runs_and_counts_one_round_trip_per_call(tmp_path):
     out = tmp_path / "bench.json"
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)  # the benchmark always starts its own durable server
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    proc = run_quick("bench", out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "### Goals" in proc.stdout
     results = json.loads(out.read_text())
@@ -101,12 +101,7 @@ def test_quick_queue_benchmark_runs_both_queues_and_uses_the_indexes(tmp_path):
     """`python -m bench.queue --quick`: vqdb and procrastinate both completed cycles, the
     claim's lookups are index scans, and the heartbeat layouts were both measured."""
     out = tmp_path / "queue.json"
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.queue", "--quick", "--json", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
-    )  # fmt: skip
+    proc = run_quick("bench.queue", out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     results = json.loads(out.read_text())
     for row in results["throughput"]:
@@ -123,12 +118,7 @@ def test_quick_queue_benchmark_runs_both_queues_and_uses_the_indexes(tmp_path):
 def test_quick_cache_benchmark_runs(tmp_path):
     """`python -m bench.cache --quick`: both sides measured, the cache served hits."""
     out = tmp_path / "cache.json"
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.cache", "--quick", "--json", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
-    )  # fmt: skip
+    proc = run_quick("bench.cache", out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     results = json.loads(out.read_text())
     assert _positive(results["loopback"]["hit_p50_us"])
