@@ -5,9 +5,13 @@ default), and one transaction per operation: psycopg2 opens it with BEGIN
 before the first statement, the code commits on success and rolls back on
 error, and the connection goes back to the pool. That is 3 round trips per
 operation (BEGIN, statement, COMMIT) and 4 for set_default_quality (two
-UPDATEs), against the same tables the API uses (so the same triggers and
-constraints run on both sides). It connects as a superuser, since it touches
-the tables directly.
+UPDATEs). It connects as a superuser, since it touches the tables directly.
+
+It runs against either of two sets of tables (the schema given):
+    public   the plain service's own tables (bench/plain_service.sql, in a
+             database of its own): what a user would keep, the headline baseline
+    vq       vqdb's tables, so that the same triggers and constraints run on
+             both sides: what the rules cost, apart from the round trips
 
 Results are dicts keyed by column name, about the work the client does to
 build its dataclasses.
@@ -71,8 +75,10 @@ Row = dict[str, Any]
 class BaselineService:
     """The existing service's DatabaseService, plainly: one transaction per operation."""
 
-    def __init__(self, dsn: str, minconn: int = 1, maxconn: int = 10) -> None:
+    def __init__(self, dsn: str, minconn: int = 1, maxconn: int = 10, schema: str = "vq") -> None:
         self.pool = ThreadedConnectionPool(minconn, maxconn, dsn)
+        self.videos = f"{schema}.videos"
+        self.qualities = f"{schema}.video_qualities"
 
     @contextmanager
     def _transaction(self) -> Iterator[psycopg2.extensions.cursor]:
@@ -94,14 +100,14 @@ class BaselineService:
 
     def get_video_by_id(self, video_id: Any) -> Row | None:
         with self._transaction() as cur:
-            cur.execute(f"SELECT {VIDEO_COLUMNS} FROM vq.videos WHERE id = %s", (video_id,))
+            cur.execute(f"SELECT {VIDEO_COLUMNS} FROM {self.videos} WHERE id = %s", (video_id,))
             rows = self._rows(cur)
         return rows[0] if rows else None
 
     def update_video_status(self, video_id: Any, status: str) -> bool:
         with self._transaction() as cur:
             cur.execute(
-                "UPDATE vq.videos SET status = %s, updated_at = now() WHERE id = %s",
+                f"UPDATE {self.videos} SET status = %s, updated_at = now() WHERE id = %s",
                 (status, video_id),
             )
             return cur.rowcount > 0
@@ -113,7 +119,8 @@ class BaselineService:
             "url": url,
             **{k: v for k, v in fields.items() if v is not None},
         }
-        sql = "INSERT INTO vq.video_qualities ({}) VALUES ({}) RETURNING {}".format(
+        sql = "INSERT INTO {} ({}) VALUES ({}) RETURNING {}".format(
+            self.qualities,
             ", ".join(columns), ", ".join(["%s"] * len(columns)), QUALITY_COLUMNS
         )
         with self._transaction() as cur:
@@ -129,7 +136,7 @@ class BaselineService:
         if given.get("status") in ("ready", "failed"):
             sets.append("processing_completed_at = now()")
         sets.append("updated_at = now()")
-        sql = f"UPDATE vq.video_qualities SET {', '.join(sets)} WHERE id = %s"
+        sql = f"UPDATE {self.qualities} SET {', '.join(sets)} WHERE id = %s"
         with self._transaction() as cur:
             cur.execute(sql, [*given.values(), quality_id])
             return cur.rowcount > 0
@@ -137,7 +144,7 @@ class BaselineService:
     def update_video_quality_status(self, quality_id: Any, status: str) -> bool:
         with self._transaction() as cur:
             cur.execute(
-                "UPDATE vq.video_qualities SET status = %s, updated_at = now() WHERE id = %s",
+                f"UPDATE {self.qualities} SET status = %s, updated_at = now() WHERE id = %s",
                 (status, quality_id),
             )
             return cur.rowcount > 0
@@ -145,7 +152,7 @@ class BaselineService:
     def get_video_qualities(self, video_id: Any) -> list[Row]:
         with self._transaction() as cur:
             cur.execute(
-                f"SELECT {QUALITY_COLUMNS} FROM vq.video_qualities WHERE video_id = %s "
+                f"SELECT {QUALITY_COLUMNS} FROM {self.qualities} WHERE video_id = %s "
                 f"ORDER BY {ORDER_BY_RESOLUTION}",
                 (video_id,),
             )
@@ -155,12 +162,12 @@ class BaselineService:
         # the existing service's process: unset any existing default, set this one, one transaction
         with self._transaction() as cur:
             cur.execute(
-                "UPDATE vq.video_qualities SET is_default = false "
+                f"UPDATE {self.qualities} SET is_default = false "
                 "WHERE video_id = %s AND is_default",
                 (video_id,),
             )
             cur.execute(
-                "UPDATE vq.video_qualities SET is_default = true WHERE id = %s AND video_id = %s",
+                f"UPDATE {self.qualities} SET is_default = true WHERE id = %s AND video_id = %s",
                 (quality_id, video_id),
             )
             return cur.rowcount > 0

@@ -6,7 +6,8 @@ its 8-rung ladder as processing, complete each rung's metadata as ready, make
 
     client     21 calls: one per step and per rung (vqdb.Catalog)
     batch       7 calls: the ladder in one call, the metadata of all rungs in one
-    baseline   21 operations of the plain service, 3 round trips each (4 for the default)
+    baseline   21 operations of the plain service, 3 round trips each (4 for the default),
+               on its own tables or on vqdb's (bench.baseline)
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ LADDER = (
     ("144p", 256, 144, 200),
 )
 DEFAULT_LABEL = "720p"
-CALLS_PER_VIDEO = {"client": 21, "batch": 7, "baseline": 21}
+CALLS_PER_VIDEO = {"client": 21, "batch": 7, "plain": 21, "plain_on_vq": 21}
 
 
 def _url(video_id: Any, label: str) -> str:

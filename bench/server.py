@@ -19,6 +19,7 @@ from vqdb.testing.cluster import ThrowawayCluster
 
 ROOT = Path(__file__).resolve().parents[1]
 DBNAME = "vqbench"
+PLAIN_DB = "vqplain"  # the plain service's own tables (bench/plain_service.sql)
 WORKER = "bench_worker"  # a login role in vq_worker: what the client uses
 PLAIN = "bench_plain"  # the baseline touches the tables itself: a superuser
 
@@ -95,13 +96,21 @@ class BenchServer:
 
 
 def start() -> BenchServer:
-    """Start the cluster, create the database, apply the migrations, create the roles."""
+    """Start the cluster, create the databases (vqdb's, migrated, and the plain service's),
+    create the roles."""
     cluster = ThrowawayCluster(SETTINGS, durable=True, preload_pg_stat_statements=True)
     cluster.start()
     try:
         cluster.create_database(DBNAME)
         server = BenchServer(cluster)
         _migrate(cluster.dsn(DBNAME))
+        cluster.create_database(PLAIN_DB)
+        plain = server.connect(dbname=PLAIN_DB)
+        try:
+            with plain.cursor() as cur:
+                cur.execute((ROOT / "bench" / "plain_service.sql").read_text())
+        finally:
+            plain.close()
         conn = server.connect()
         try:
             with conn.cursor() as cur:

@@ -1,11 +1,14 @@
-"""Throughput of the worker flow: client, batch and baseline, at several thread counts
-and network delays, in the same process against the same server.
+"""Throughput of the worker flow: client, batch and the two baselines, at several thread
+counts and network delays, in the same process against the same server.
 
 For each network (loopback, or through bench.delay_proxy at a given RTT) and
-thread count, the three flows run in turn, `runs` times (interleaved, so a
-slow moment of the machine hits all three alike), each for `duration`
-seconds on fresh videos. Figures: videos/s and calls/s (median, min, max) and
-the median of the per-round ratios to the baseline.
+thread count, the four flows run in turn, `runs` times (interleaved, so a
+slow moment of the machine hits all of them alike), each for `duration`
+seconds on fresh videos. The baselines (bench.baseline) are the plain service
+on its own tables ("plain", the headline) and the same service on vqdb's
+tables ("plain_on_vq"). Figures: videos/s and calls/s (median, min, max) and,
+for the client and the batch flow, the median of the per-round ratios to each
+baseline.
 """
 
 from __future__ import annotations
@@ -24,17 +27,19 @@ from vqdb import Catalog
 from bench.baseline import BaselineService
 from bench.delay_proxy import DelayProxy
 from bench.flows import CALLS_PER_VIDEO, baseline_flow, batch_flow, client_flow, run_threads
-from bench.server import PLAIN, WORKER, BenchServer
+from bench.server import DBNAME, PLAIN, PLAIN_DB, WORKER, BenchServer
 from bench.stats import Summary
 
 
-def new_videos(server: BenchServer, count: int) -> list[uuid.UUID]:
+def new_videos(
+    server: BenchServer, count: int, dbname: str = DBNAME, schema: str = "vq"
+) -> list[uuid.UUID]:
     """Fresh draft videos (inserted directly: setting up, not measured)."""
-    conn = server.connect()
+    conn = server.connect(dbname=dbname)
     try:
         with conn.cursor() as cur:
             cur.execute(
-                "insert into vq.videos (title) select 'flow ' || g "
+                f"insert into {schema}.videos (title) select 'flow ' || g "
                 "from generate_series(1, %s) g returning id",
                 (count,),
             )
@@ -96,23 +101,33 @@ def measure_network(
             db = Catalog(server.dsn(WORKER, port), minconn=threads, maxconn=threads)
             # the baseline keeps `threads` connections too: the existing service's minconn=1 would
             # make psycopg2 close and reopen connections, which is not what we compare
-            svc = BaselineService(server.dsn(PLAIN, port), minconn=threads, maxconn=threads)
+            plain = BaselineService(
+                server.dsn(PLAIN, port, PLAIN_DB), minconn=threads, maxconn=threads, schema="public"
+            )
+            on_vq = BaselineService(server.dsn(PLAIN, port), minconn=threads, maxconn=threads)
             flows: dict[str, Callable[[Any], None]] = {
-                "baseline": partial(baseline_flow, svc),
+                "plain": partial(baseline_flow, plain),
+                "plain_on_vq": partial(baseline_flow, on_vq),
                 "client": partial(client_flow, db),
                 "batch": partial(batch_flow, db),
             }
+            where = {"plain": (PLAIN_DB, "public")}  # where each flow's videos are
+
+            def videos(name: str, count: int) -> list[uuid.UUID]:
+                return new_videos(server, count, *where.get(name, (DBNAME, "vq")))
+
             try:
-                for flow in flows.values():  # warm-up: connections open, plans cached
-                    run_threads(flow, new_videos(server, threads * 2), threads, 60.0)
+                for name, flow in flows.items():  # warm-up: connections open, plans cached
+                    run_threads(flow, videos(name, threads * 2), threads, 60.0)
                 samples: dict[str, list[float]] = {name: [] for name in flows}
                 for _ in range(runs):
                     for name, flow in flows.items():
-                        ids = new_videos(server, videos_per_run)
+                        ids = videos(name, videos_per_run)
                         samples[name].append(run_threads(flow, ids, threads, duration).videos_per_s)
             finally:
                 db.close()
-                svc.close_all()
+                plain.close_all()
+                on_vq.close_all()
             per_flow = {}
             for name, values in samples.items():
                 videos = Summary.of(values)
@@ -122,10 +137,10 @@ def measure_network(
             # apart), then the median of those: a slow moment of the machine, which
             # this shared one has, hits one round rather than one side
             for name in ("client", "batch"):
-                ratios = Summary.of(
-                    [f / b for f, b in zip(samples[name], samples["baseline"], strict=True)]
-                )
-                per_flow[name]["ratio_to_baseline"] = ratios.median
-                per_flow[name]["ratio_to_baseline_range"] = ratios.as_dict()
+                for base in ("plain", "plain_on_vq"):
+                    ratios = Summary.of(
+                        [f / b for f, b in zip(samples[name], samples[base], strict=True)]
+                    )
+                    per_flow[name][f"ratio_to_{base}"] = ratios.as_dict()
             result["threads"][str(threads)] = per_flow
         return result

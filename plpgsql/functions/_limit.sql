@@ -5,14 +5,19 @@
 -- messages read it, and a test compares the table of limits in docs/sql-api.md
 -- with it. An immutable function called with a constant is evaluated once, when
 -- its caller's statement is planned: the limits cost nothing at run time there.
+-- PL/pgSQL, not SQL: a SQL function with a pinned search_path is never inlined,
+-- and each transaction that calls it with a variable (the checks do) parsed and
+-- planned its body again, about 40 µs per check (docs/benchmarks.md); PL/pgSQL
+-- keeps its compiled body for the session.
 create or replace function vq._limit(p_argument text)
 returns numrange
-language sql
+language plpgsql
 immutable
 parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
-select case p_argument
+begin
+return case p_argument
     -- texts: length
     when 'p_title'          then numrange(0, 500, '[]')
     when 'p_description'    then numrange(0, 10000, '[]')
@@ -45,6 +50,7 @@ select case p_argument
     when 'p_lease_seconds'     then numrange(1, 86400, '[]')      -- a day
     when 'p_progress'          then numrange(0, 100, '[]')        -- percent
     when 'p_max_attempts'      then numrange(1, 100, '[]')
+end;
 end
 $$;
 comment on function vq._limit is

@@ -27,32 +27,13 @@ immutable
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    -- Fast path: every limit in one expression, so that a valid call (nearly
-    -- every call) costs one evaluation instead of 19 helper calls, which were
-    -- most of a write call's time in the server (docs/benchmarks.md). The limits
-    -- are constants here (vq._limit of a constant is evaluated when this
-    -- statement is planned). A value not given (null) makes its test null, never
-    -- true. When one is out of its limit, the checks below find it and raise the
-    -- usual error.
-    if (not length(p_url)::numeric <@ vq._limit('p_url')
-        or not length(p_codec)::numeric <@ vq._limit('p_codec')
-        or not length(p_container)::numeric <@ vq._limit('p_container')
-        or not length(p_pixel_format)::numeric <@ vq._limit('p_pixel_format')
-        or not length(p_color_space)::numeric <@ vq._limit('p_color_space')
-        or not length(p_audio_codec)::numeric <@ vq._limit('p_audio_codec')
-        or not length(p_aspect_ratio)::numeric <@ vq._limit('p_aspect_ratio')
-        or not length(p_error_message)::numeric <@ vq._limit('p_error_message')
-        or not p_file_size::numeric <@ vq._limit('p_file_size')
-        or not p_bitrate::numeric <@ vq._limit('p_bitrate')
-        or not p_resolution_width::numeric <@ vq._limit('p_resolution_width')
-        or not p_resolution_height::numeric <@ vq._limit('p_resolution_height')
-        or not p_duration::numeric <@ vq._limit('p_duration')
-        or not p_fps::numeric <@ vq._limit('p_fps')
-        or not p_audio_bitrate::numeric <@ vq._limit('p_audio_bitrate')
-        or not p_audio_channels::numeric <@ vq._limit('p_audio_channels')
-        or not p_audio_sample_rate::numeric <@ vq._limit('p_audio_sample_rate')
-        or not p_frame_count::numeric <@ vq._limit('p_frame_count')
-        or not p_encoding_time::numeric <@ vq._limit('p_encoding_time')) is not true then
+    -- the usual case (every limit met) in one call; the helpers below name the
+    -- argument that is out of its limit
+    if vq._quality_metadata_ok(p_url, p_file_size, p_bitrate, p_resolution_width,
+           p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
+           p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels,
+           p_audio_sample_rate, p_aspect_ratio, p_frame_count, p_encoding_time,
+           p_error_message) then
         return;
     end if;
 

@@ -1,14 +1,18 @@
 -- Internal: how long a failed attempt waits before the quality is due again:
 -- 30 s after the first, doubling with each attempt, at most an hour. The one
 -- place the backoff is written; docs/sql-api.md states it and a test reads it.
+-- PL/pgSQL for the reason vq._limit is.
 create or replace function vq._retry_delay(p_attempts integer)
 returns interval
-language sql
+language plpgsql
 immutable
 parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
-select least(interval '30 seconds' * power(2, greatest(p_attempts, 1) - 1), interval '1 hour')
+begin
+    return least(interval '30 seconds' * power(2, greatest(p_attempts, 1) - 1),
+                 interval '1 hour');
+end
 $$;
 comment on function vq._retry_delay is
 'Internal. The backoff after the p_attempts-th failed attempt: 30 s, doubling, at most 1 hour. Raises nothing.';

@@ -7,7 +7,9 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    perform vq._require_not_null('p_video_id', p_video_id);
+    if p_video_id is null then   -- the helper names it; a statement only when needed
+        perform vq._require_not_null('p_video_id', p_video_id);
+    end if;
     return query
         select * from vq.video_qualities where video_id = p_video_id and is_default;
 end

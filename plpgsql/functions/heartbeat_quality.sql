@@ -15,10 +15,16 @@ as $$
 declare
     v_expires timestamptz;
 begin
-    perform vq._require_not_null('p_quality_id', p_quality_id);
-    perform vq._require_not_null('p_lease_token', p_lease_token);
-    perform vq._require_range('p_progress', p_progress::numeric);
-    perform vq._require_range('p_lease_seconds', p_lease_seconds);
+    -- the checks in one expression where they pass (nearly every call): each helper
+    -- call is a statement of its own, run only to name the argument that fails
+    if p_quality_id is null or p_lease_token is null
+       or not coalesce(p_progress::numeric <@ vq._limit('p_progress'), true)
+       or not coalesce(p_lease_seconds::numeric <@ vq._limit('p_lease_seconds'), true) then
+        perform vq._require_not_null('p_quality_id', p_quality_id);
+        perform vq._require_not_null('p_lease_token', p_lease_token);
+        perform vq._require_range('p_progress', p_progress::numeric);
+        perform vq._require_range('p_lease_seconds', p_lease_seconds);
+    end if;
     update vq.video_qualities
        set lease_expires_at = now() + make_interval(secs => coalesce(p_lease_seconds, lease_seconds)),
            lease_seconds = coalesce(p_lease_seconds, lease_seconds),

@@ -11,8 +11,10 @@ as $$
 declare
     v_quality vq.video_qualities;
 begin
-    perform vq._require_not_null('p_video_id', p_video_id);
-    perform vq._require_not_null('p_quality_id', p_quality_id);
+    if p_video_id is null or p_quality_id is null then   -- the helper only to name which
+        perform vq._require_not_null('p_video_id', p_video_id);
+        perform vq._require_not_null('p_quality_id', p_quality_id);
+    end if;
 
     -- always the video row first, then quality rows in id order: the order of
     -- create_video_quality and of the batch functions (update_qualities_status,

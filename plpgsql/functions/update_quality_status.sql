@@ -6,9 +6,14 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    perform vq._require_not_null('p_quality_id', p_quality_id);
-    perform vq._require_not_null('p_status', p_status);
-    perform vq._require_quality_status('p_status', p_status);
+    -- the checks in one expression where they pass (nearly every call): each helper
+    -- call is a statement of its own, run only to name the argument that fails
+    if p_quality_id is null
+       or not exists (select 1 from vq.quality_statuses where status = p_status) then
+        perform vq._require_not_null('p_quality_id', p_quality_id);
+        perform vq._require_not_null('p_status', p_status);
+        perform vq._require_quality_status('p_status', p_status);
+    end if;
 
     update vq.video_qualities set status = p_status where id = p_quality_id;
     return found;

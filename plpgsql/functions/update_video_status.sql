@@ -6,12 +6,17 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-    perform vq._require_not_null('p_video_id', p_video_id);
-    perform vq._require_text('p_status', p_status, true);
-    if not exists (select 1 from vq.video_statuses where status = p_status) then
-        raise exception 'p_status = % is not a video status (draft, published, processing)',
-            quote_literal(p_status)
-            using errcode = 'invalid_parameter_value';              -- 22023
+    -- the checks in one expression where they pass (nearly every call): each helper
+    -- call is a statement of its own, run only to name the argument that fails
+    if p_video_id is null
+       or not exists (select 1 from vq.video_statuses where status = p_status) then
+        perform vq._require_not_null('p_video_id', p_video_id);
+        perform vq._require_text('p_status', p_status, true);
+        if not exists (select 1 from vq.video_statuses where status = p_status) then
+            raise exception 'p_status = % is not a video status (draft, published, processing)',
+                quote_literal(p_status)
+                using errcode = 'invalid_parameter_value';              -- 22023
+        end if;
     end if;
 
     update vq.videos set status = p_status where id = p_video_id;
