@@ -126,6 +126,7 @@ def run(cfg: Config, mode: str, max_videos: int | None = None) -> dict[str, Any]
         # benchmark of seconds never waits for (docs/benchmarks.md).
         step(f"catalog: load {cfg.catalog_videos:,} videos")
         scale.load(srv, server.DBNAME, 1, cfg.catalog_videos)
+        scale.load(srv, server.PLAIN_DB, 1, cfg.catalog_videos, schema="public")
 
         # one video with its whole ladder, read by the overhead and memory loops
         with Catalog(srv.dsn(server.WORKER)) as db:

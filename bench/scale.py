@@ -28,6 +28,7 @@ from bench.server import ROOT, WORKER, BenchServer
 from bench.stats import percentile
 
 LOAD_SQL = ROOT / "bench" / "load.sql"
+PLAIN_LOAD_SQL = ROOT / "bench" / "plain_load.sql"  # the same rows in the plain service's tables
 CHUNK = 100_000  # videos per INSERT statement (800k qualities)
 BIG_TABLES = ("vq.videos", "vq.video_qualities", " videos ", " video_qualities ")
 
@@ -40,20 +41,24 @@ def quality_id(n: int, label: str) -> uuid.UUID:
     return uuid.UUID(hashlib.md5(f"quality{n}/{label}".encode()).hexdigest())
 
 
-def load(server: BenchServer, dbname: str, first: int, last: int) -> tuple[float, float]:
-    """Load videos first..last. Returns the seconds of the INSERTs, and of the VACUUM
-    ANALYZE and CHECKPOINT after them (so that the measurements that follow do not
-    pay for writing the load out, at either size)."""
+def load(
+    server: BenchServer, dbname: str, first: int, last: int, schema: str = "vq"
+) -> tuple[float, float]:
+    """Load videos first..last into vqdb's tables (or, with schema "public", the plain
+    service's). Returns the seconds of the INSERTs, and of the VACUUM ANALYZE and
+    CHECKPOINT after them (so that the measurements that follow do not pay for
+    writing the load out, at either size)."""
+    sql = LOAD_SQL if schema == "vq" else PLAIN_LOAD_SQL
     start = time.perf_counter()
     for chunk_first in range(first, last + 1, CHUNK):
         chunk_last = min(last, chunk_first + CHUNK - 1)
-        server.run_sql_file(LOAD_SQL, {"first": chunk_first, "last": chunk_last}, dbname)
+        server.run_sql_file(sql, {"first": chunk_first, "last": chunk_last}, dbname)
     loaded = time.perf_counter()
     conn = server.connect(dbname=dbname)
     try:
         with conn.cursor() as cur:
-            cur.execute("vacuum analyze vq.videos")
-            cur.execute("vacuum analyze vq.video_qualities")
+            cur.execute(f"vacuum analyze {schema}.videos")
+            cur.execute(f"vacuum analyze {schema}.video_qualities")
             cur.execute("checkpoint")
     finally:
         conn.close()

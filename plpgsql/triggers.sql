@@ -9,36 +9,20 @@ create trigger videos_before_update
     before update on vq.videos
     for each row execute function vq._videos_before_update();
 -- The feed: row triggers whose WHEN clause (evaluated without calling PL/pgSQL)
--- skips the writes no reader waits for, heartbeats above all.
+-- skips the writes no reader waits for: heartbeats above all, which move the
+-- lease's expiry and keep the status. The clause is short on purpose: it is
+-- compiled again for every statement, and comparing every column here cost
+-- ~15 µs per update (docs/benchmarks.md); vq._quality_changes compares the
+-- metadata itself, only for the updates that need it.
 create trigger video_qualities_changes_insert
     after insert on vq.video_qualities
     for each row execute function vq._quality_changes();
 create trigger video_qualities_changes_update
     after update on vq.video_qualities
     for each row
-    -- what a reader sees changed: not a heartbeat (progress, the lease's expiry)
     when (old.status is distinct from new.status
           or new.attempts < old.attempts
-          or old.is_default is distinct from new.is_default
-          or old.url is distinct from new.url
-          or old.file_size is distinct from new.file_size
-          or old.bitrate is distinct from new.bitrate
-          or old.resolution_width is distinct from new.resolution_width
-          or old.resolution_height is distinct from new.resolution_height
-          or old.codec is distinct from new.codec
-          or old.container is distinct from new.container
-          or old.duration is distinct from new.duration
-          or old.fps is distinct from new.fps
-          or old.pixel_format is distinct from new.pixel_format
-          or old.color_space is distinct from new.color_space
-          or old.audio_codec is distinct from new.audio_codec
-          or old.audio_bitrate is distinct from new.audio_bitrate
-          or old.audio_channels is distinct from new.audio_channels
-          or old.audio_sample_rate is distinct from new.audio_sample_rate
-          or old.aspect_ratio is distinct from new.aspect_ratio
-          or old.frame_count is distinct from new.frame_count
-          or old.encoding_time is distinct from new.encoding_time
-          or old.error_message is distinct from new.error_message)
+          or old.lease_expires_at is not distinct from new.lease_expires_at)
     execute function vq._quality_changes();
 create trigger videos_changes_insert
     after insert on vq.videos

@@ -1,28 +1,44 @@
--- Trigger (after each row, only when it matters: see triggers.sql): the feed's
--- events of vq.video_qualities. A heartbeat changes nothing a reader waits for
--- (progress and the lease's expiry) and does not even call this. A restart that keeps the status is told from a
--- plain write by the attempts it resets; a restart of a quality no worker has
--- claimed yet, with its status unchanged, changes nothing a reader waits for.
+-- Trigger (after each row that may matter: see triggers.sql): the feed's events
+-- of vq.video_qualities. A heartbeat changes nothing a reader waits for
+-- (progress and the lease's expiry) and does not even call this. A restart that
+-- keeps the status is told from a plain write by the attempts it resets; a
+-- restart of a quality no worker has claimed yet, with its status unchanged,
+-- changes nothing a reader waits for. One insert for the quality's event, one
+-- for a new default.
 create or replace function vq._quality_changes()
 returns trigger
 language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+    v_kind text;
 begin
     if tg_op = 'INSERT' then
-        insert into vq.changes (video_id, kind, quality, quality_id, value)
-        values (new.video_id, 'quality_created', new.quality, new.id, new.status);
+        v_kind := 'quality_created';
     elsif new.status is distinct from old.status then
-        insert into vq.changes (video_id, kind, quality, quality_id, value, error_code)
-        values (new.video_id, 'quality_status', new.quality, new.id, new.status,
-                case when new.status = 'failed' then new.error_code end);
+        v_kind := 'quality_status';
     elsif new.attempts < old.attempts then
-        insert into vq.changes (video_id, kind, quality, quality_id, value)
-        values (new.video_id, 'quality_restarted', new.quality, new.id, new.status);
-    elsif new.is_default = old.is_default then
-        -- the metadata (a cached ladder shows it); a default moving is default_changed
-        insert into vq.changes (video_id, kind, quality, quality_id, value)
-        values (new.video_id, 'quality_updated', new.quality, new.id, new.status);
+        v_kind := 'quality_restarted';
+    elsif new.is_default = old.is_default      -- a default moving is default_changed
+          -- the metadata, which a cached ladder shows
+          and (new.url, new.file_size, new.bitrate, new.resolution_width,
+               new.resolution_height, new.codec, new.container, new.duration, new.fps,
+               new.pixel_format, new.color_space, new.audio_codec, new.audio_bitrate,
+               new.audio_channels, new.audio_sample_rate, new.aspect_ratio, new.frame_count,
+               new.encoding_time, new.error_message)
+              is distinct from
+              (old.url, old.file_size, old.bitrate, old.resolution_width,
+               old.resolution_height, old.codec, old.container, old.duration, old.fps,
+               old.pixel_format, old.color_space, old.audio_codec, old.audio_bitrate,
+               old.audio_channels, old.audio_sample_rate, old.aspect_ratio, old.frame_count,
+               old.encoding_time, old.error_message) then
+        v_kind := 'quality_updated';
+    end if;
+    if v_kind is not null then
+        insert into vq.changes (video_id, kind, quality, quality_id, value, error_code)
+        values (new.video_id, v_kind, new.quality, new.id, new.status,
+                case when v_kind = 'quality_status' and new.status = 'failed'
+                     then new.error_code end);
     end if;
     if new.is_default and (tg_op = 'INSERT' or not old.is_default) then
         insert into vq.changes (video_id, kind, quality, quality_id, value)

@@ -1,0 +1,68 @@
+-- cheaper_feed_trigger: written by `./dev migration cheaper_feed_trigger`
+-- from the difference between plpgsql/ and the migrations up to 0110.checks_in_one_expression.
+-- depends: 0110.checks_in_one_expression
+
+drop trigger video_qualities_changes_update on vq.video_qualities;
+
+-- Trigger (after each row that may matter: see triggers.sql): the feed's events
+-- of vq.video_qualities. A heartbeat changes nothing a reader waits for
+-- (progress and the lease's expiry) and does not even call this. A restart that
+-- keeps the status is told from a plain write by the attempts it resets; a
+-- restart of a quality no worker has claimed yet, with its status unchanged,
+-- changes nothing a reader waits for. One insert for the quality's event, one
+-- for a new default.
+create or replace function vq._quality_changes()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_kind text;
+begin
+    if tg_op = 'INSERT' then
+        v_kind := 'quality_created';
+    elsif new.status is distinct from old.status then
+        v_kind := 'quality_status';
+    elsif new.attempts < old.attempts then
+        v_kind := 'quality_restarted';
+    elsif new.is_default = old.is_default      -- a default moving is default_changed
+          -- the metadata, which a cached ladder shows
+          and (new.url, new.file_size, new.bitrate, new.resolution_width,
+               new.resolution_height, new.codec, new.container, new.duration, new.fps,
+               new.pixel_format, new.color_space, new.audio_codec, new.audio_bitrate,
+               new.audio_channels, new.audio_sample_rate, new.aspect_ratio, new.frame_count,
+               new.encoding_time, new.error_message)
+              is distinct from
+              (old.url, old.file_size, old.bitrate, old.resolution_width,
+               old.resolution_height, old.codec, old.container, old.duration, old.fps,
+               old.pixel_format, old.color_space, old.audio_codec, old.audio_bitrate,
+               old.audio_channels, old.audio_sample_rate, old.aspect_ratio, old.frame_count,
+               old.encoding_time, old.error_message) then
+        v_kind := 'quality_updated';
+    end if;
+    if v_kind is not null then
+        insert into vq.changes (video_id, kind, quality, quality_id, value, error_code)
+        values (new.video_id, v_kind, new.quality, new.id, new.status,
+                case when v_kind = 'quality_status' and new.status = 'failed'
+                     then new.error_code end);
+    end if;
+    if new.is_default and (tg_op = 'INSERT' or not old.is_default) then
+        insert into vq.changes (video_id, kind, quality, quality_id, value)
+        values (new.video_id, 'default_changed', new.quality, new.id, new.quality);
+    end if;
+    -- wakes LISTEN vq_changes (followers of the feed) within milliseconds, one per
+    -- transaction (PostgreSQL folds repeats). Off unless vq.notify_changes = on: a
+    -- notifying commit takes a cluster-wide lock, measured at -26% of the worker
+    -- flow's throughput at 8 threads (docs/benchmarks.md); followers poll anyway.
+    if current_setting('vq.notify_changes', true) = 'on' then
+        perform pg_notify('vq_changes', '');
+    end if;
+    return null;
+end
+$$;
+comment on function vq._quality_changes is
+'Trigger of vq.video_qualities (after each row that matters): writes quality_created, quality_status (with error_code when failed), quality_restarted, quality_updated (metadata) and default_changed events to vq.changes. Raises nothing.';
+
+CREATE TRIGGER video_qualities_changes_update AFTER UPDATE ON vq.video_qualities FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) OR (new.attempts < old.attempts) OR (NOT (old.lease_expires_at IS DISTINCT FROM new.lease_expires_at)))) EXECUTE FUNCTION vq._quality_changes();
+
+do $$ begin perform vq._apply_privileges(); end $$;
