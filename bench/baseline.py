@@ -120,8 +120,7 @@ class BaselineService:
             **{k: v for k, v in fields.items() if v is not None},
         }
         sql = "INSERT INTO {} ({}) VALUES ({}) RETURNING {}".format(
-            self.qualities,
-            ", ".join(columns), ", ".join(["%s"] * len(columns)), QUALITY_COLUMNS
+            self.qualities, ", ".join(columns), ", ".join(["%s"] * len(columns)), QUALITY_COLUMNS
         )
         with self._transaction() as cur:
             cur.execute(sql, list(columns.values()))

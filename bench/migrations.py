@@ -37,7 +37,9 @@ def migrate_up_to(srv: server.BenchServer, dbname: str, last: str) -> None:
     srv.cluster.create_database(dbname)
     backend = get_backend(srv.cluster.dsn(dbname))
     try:
-        wanted = read_migrations(os.fspath(server.ROOT / "migrations")).filter(lambda m: m.id <= last)
+        wanted = read_migrations(os.fspath(server.ROOT / "migrations")).filter(
+            lambda m: m.id <= last
+        )
         with backend.lock():
             backend.apply_migrations(backend.to_apply(wanted))
     finally:
@@ -71,7 +73,9 @@ def measure(since: str, threads_list: list[int], runs: int, seconds: float) -> d
                 for mid, db in databases.items()
             }
             try:
-                flows: dict[tuple[str, str], Any] = {("plain", "per-call"): partial(baseline_flow, plain)}
+                flows: dict[tuple[str, str], Any] = {
+                    ("plain", "per-call"): partial(baseline_flow, plain)
+                }
                 for mid in ids:
                     flows[(mid, "per-call")] = partial(client_flow, catalogs[mid])
                     flows[(mid, "batch")] = partial(batch_flow, catalogs[mid])

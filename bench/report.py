@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 FAR_RTT_MS = 1.3  # the network the round-trip goals are set at
 
 

@@ -82,6 +82,13 @@ def network(server: BenchServer, rtt_ms: float | None) -> Iterator[int]:
         yield proxy.port
 
 
+def _videos(server: BenchServer, flow: str, count: int) -> list[uuid.UUID]:
+    """Fresh videos for a flow: the plain service's in its own database."""
+    if flow == "plain":
+        return new_videos(server, count, PLAIN_DB, "public")
+    return new_videos(server, count, DBNAME, "vq")
+
+
 def measure_network(
     server: BenchServer,
     rtt_ms: float | None,
@@ -111,18 +118,13 @@ def measure_network(
                 "client": partial(client_flow, db),
                 "batch": partial(batch_flow, db),
             }
-            where = {"plain": (PLAIN_DB, "public")}  # where each flow's videos are
-
-            def videos(name: str, count: int) -> list[uuid.UUID]:
-                return new_videos(server, count, *where.get(name, (DBNAME, "vq")))
-
             try:
                 for name, flow in flows.items():  # warm-up: connections open, plans cached
-                    run_threads(flow, videos(name, threads * 2), threads, 60.0)
+                    run_threads(flow, _videos(server, name, threads * 2), threads, 60.0)
                 samples: dict[str, list[float]] = {name: [] for name in flows}
                 for _ in range(runs):
                     for name, flow in flows.items():
-                        ids = videos(name, videos_per_run)
+                        ids = _videos(server, name, videos_per_run)
                         samples[name].append(run_threads(flow, ids, threads, duration).videos_per_s)
             finally:
                 db.close()

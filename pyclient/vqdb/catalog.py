@@ -6,9 +6,11 @@ go by name, and only those the caller gave (None means "not given", which is
 what the SQL functions' defaults and NULLs mean too). The database enforces
 every rule; this class only converts arguments, results and errors.
 
-A call that loses its connection (server restart, killed backend, network) is
-repeated on a fresh connection up to ``retries`` times with a short doubling
-backoff, then raises Unavailable. Every API function is safe to repeat:
+A call that loses its connection (server restart, killed backend, network,
+a failover) is repeated on a fresh connection with a doubling backoff (at most
+1 s) for up to ``retry_for`` seconds (and at most ``retries`` times, when
+given), then raises Unavailable: a failover shorter than the budget costs the
+caller latency, not an error. Every API function is safe to repeat:
 create_video too, because the client picks the new video's id (``p_id``) and
 the database answers a repeated call with the video the first one created.
 """
@@ -123,7 +125,9 @@ class Catalog:
 
     dsn: a libpq URL or key=value string; None takes DATABASE_URL, then the PG*
     variables. minconn/maxconn/acquire_timeout/keep_idle: see vqdb.pool.Pool.
-    retries: how many times a call that lost its connection is repeated.
+    retry_for: for how many seconds a call that lost its connection is repeated
+    (30 s: longer than a failover takes, docs/reliability.md); retries: at most
+    this many repeats besides (None: the time alone decides).
     retry_backoff: the first pause before a retry, in seconds (doubles, max 1 s).
     replica_dsns: read replicas for get_video, list_qualities_ordered and
     get_default_quality (None: VQDB_REPLICA_URLS, comma separated; see
@@ -141,8 +145,9 @@ class Catalog:
         minconn: int = 1,
         maxconn: int = 10,
         acquire_timeout: float = 30.0,
-        retries: int = 3,
+        retries: int | None = None,
         retry_backoff: float = 0.05,
+        retry_for: float = 30.0,
         keep_idle: int | None = None,
         replica_dsns: Sequence[str] | None = None,
         replica_cooldown: float = 30.0,
@@ -151,9 +156,12 @@ class Catalog:
         cache_ttl: float = 60.0,
         cache_poll: float = 0.02,
     ) -> None:
-        if retries < 0:
+        if retries is not None and retries < 0:
             raise ValueError("retries must be >= 0")
+        if retry_for < 0:
+            raise ValueError("retry_for must be >= 0")
         self.retries = retries
+        self.retry_for = retry_for
         self.retry_backoff = retry_backoff
         self.pool = Pool(
             dsn,
@@ -244,6 +252,7 @@ class Catalog:
         pool = self._pool_for(read)
         delay = self.retry_backoff
         attempt = 0
+        give_up_at = None  # set at the first lost connection
         while True:
             try:
                 # pool.connection() without its generator-based context manager
@@ -278,7 +287,10 @@ class Catalog:
             if fallback is not None:
                 pool = fallback  # a replica is down: repeat the read on the primary, at once
                 continue
-            if attempt >= self.retries:
+            now = time.monotonic()
+            if give_up_at is None:
+                give_up_at = now + self.retry_for
+            if (self.retries is not None and attempt >= self.retries) or now >= give_up_at:
                 raise Unavailable(
                     error.sqlstate,
                     f"vq.{function}: {error.message} (after {attempt} retries)",
@@ -286,7 +298,7 @@ class Catalog:
                 ) from cause
             attempt += 1
             pool.note_retry()
-            time.sleep(delay)
+            time.sleep(min(delay, max(0.0, give_up_at - now)))
             delay = min(delay * 2, 1.0)
 
     def _cached(self, function: str, video_id: Id, bypass: bool, fetch: Callable[[], Any]) -> Any:

@@ -1,0 +1,255 @@
+"""Where a call's time goes on loopback: the per-call worker flow against the plain
+service, one call at a time, client and server side.
+
+    .venv/bin/python -m bench.breakdown            # about a minute
+    .venv/bin/python -m bench.breakdown --videos 300 --rounds 3
+
+On one durable server (bench/server.py) with 10,000 videos in each catalog,
+`rounds` times: `videos` videos through vqdb's client, then as many through the
+plain service (bench/baseline.py on bench/plain_service.sql), one thread. It
+prints, per operation of the flow:
+
+- wall: the median time of one call, as the caller sees it;
+- cpu: the client process's CPU per call (Python, psycopg2, libpq);
+- server: the executor time of the statement the client sent, and its
+  planning time (pg_stat_statements, track = all, track_planning on);
+
+then, for vqdb, the time in each PL/pgSQL function per call, total and self
+(pg_stat_user_functions, track_functions = pl: triggers and helpers included),
+and the machine's constants: a round trip (SELECT 1) and a commit's WAL flush
+(an autocommitted one-row INSERT minus the same INSERT inside a transaction).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg2
+from vqdb import Catalog
+
+from bench import scale, server
+from bench.baseline import BaselineService
+from bench.flows import DEFAULT_LABEL, LADDER, _metadata, _url
+from bench.throughput import new_videos
+
+CATALOG_VIDEOS = 10_000
+
+
+class Timings:
+    """Wall and CPU time of each call, by operation name."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, list[float]] = collections.defaultdict(list)
+        self.cpu: dict[str, list[float]] = collections.defaultdict(list)
+
+    def call(self, name: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = fn(*args, **kwargs)
+        self.wall[name].append(time.perf_counter() - wall)
+        self.cpu[name].append(time.process_time() - cpu)
+        return result
+
+
+def client_video(t: Timings, db: Catalog, vid: Any) -> None:
+    """bench.flows.client_flow, each call timed under the plain service's name for it."""
+    t.call("get_video", db.get_video, vid)
+    t.call("update_video_status", db.update_video_status, vid, "processing")
+    ids = {}
+    for label, _, _, _ in LADDER:
+        row = t.call(
+            "create_video_quality",
+            db.create_video_quality,
+            video_id=vid,
+            quality=label,
+            url=_url(vid, label),
+            status="processing",
+        )
+        ids[label] = row.id
+    for label, w, h, k in LADDER:
+        t.call(
+            "update_quality_metadata", db.update_quality_metadata, ids[label], **_metadata(w, h, k)
+        )
+    t.call("set_default_quality", db.set_default_quality, vid, ids[DEFAULT_LABEL])
+    t.call("list_qualities", db.list_qualities_ordered, vid)
+    t.call("update_video_status", db.update_video_status, vid, "published")
+
+
+def plain_video(t: Timings, svc: BaselineService, vid: Any) -> None:
+    """bench.flows.baseline_flow, each operation timed."""
+    t.call("get_video", svc.get_video_by_id, vid)
+    t.call("update_video_status", svc.update_video_status, vid, "processing")
+    ids = {}
+    for label, _, _, _ in LADDER:
+        row = t.call(
+            "create_video_quality",
+            svc.create_video_quality,
+            vid,
+            label,
+            _url(vid, label),
+            status="processing",
+        )
+        ids[label] = row["id"]
+    for label, w, h, k in LADDER:
+        t.call(
+            "update_quality_metadata", svc.update_video_quality, ids[label], **_metadata(w, h, k)
+        )
+    t.call("set_default_quality", svc.set_default_quality, vid, ids[DEFAULT_LABEL])
+    t.call("list_qualities", svc.get_video_qualities, vid)
+    t.call("update_video_status", svc.update_video_status, vid, "published")
+
+
+def _median_us(values: list[float]) -> float:
+    return statistics.median(values) * 1e6
+
+
+def constants(srv: server.BenchServer) -> dict[str, float]:
+    conn = psycopg2.connect(srv.dsn(server.PLAIN, dbname=server.PLAIN_DB))
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+
+            def median(sql: str, n: int = 2000) -> float:
+                times = []
+                for _ in range(n):
+                    start = time.perf_counter()
+                    cur.execute(sql)
+                    times.append(time.perf_counter() - start)
+                return statistics.median(times) * 1e6
+
+            rtt = median("select 1")
+            cur.execute("create table if not exists flush_probe (v integer)")
+            autocommit = median("insert into flush_probe values (1)")
+            cur.execute("begin")
+            in_transaction = median("insert into flush_probe values (1)")
+            cur.execute("rollback")
+            cur.execute("drop table flush_probe")
+        return {"round_trip_us": rtt, "commit_flush_us": autocommit - in_transaction}
+    finally:
+        conn.close()
+
+
+def _server_figures(srv: server.BenchServer, dbname: str, min_calls: int) -> list[tuple]:
+    conn = srv.connect(dbname=dbname)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "select left(regexp_replace(query, '\\s+', ' ', 'g'), 60), calls,"
+                " total_exec_time * 1000 / calls, total_plan_time * 1000 / calls"
+                " from pg_stat_statements"
+                " where dbid = (select oid from pg_database where datname = current_database())"
+                "   and calls >= %s and query !~* '^(begin|commit)'"
+                " order by total_exec_time desc",
+                (min_calls,),
+            )
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def measure(videos: int, rounds: int) -> dict[str, Any]:
+    srv = server.start()
+    try:
+        admin = srv.connect()
+        with admin.cursor() as cur:
+            cur.execute("alter system set track_functions = 'pl'")
+            cur.execute("alter system set pg_stat_statements.track = 'all'")
+            cur.execute("alter system set pg_stat_statements.track_planning = on")
+            cur.execute("select pg_reload_conf()")
+        scale.load(srv, server.DBNAME, 1, CATALOG_VIDEOS)
+        scale.load(srv, server.PLAIN_DB, 1, CATALOG_VIDEOS, schema="public")
+        db = Catalog(srv.dsn(server.WORKER), minconn=1, maxconn=1)
+        svc = BaselineService(srv.dsn(server.PLAIN, dbname=server.PLAIN_DB), 1, 1, schema="public")
+        sides = {"vqdb": Timings(), "plain": Timings()}
+        try:
+            # warm-up: connections open, plans cached; then count from zero
+            for vid in new_videos(srv, 20):
+                client_video(Timings(), db, vid)
+            for vid in new_videos(srv, 20, server.PLAIN_DB, "public"):
+                plain_video(Timings(), svc, vid)
+            with admin.cursor() as cur:
+                cur.execute("select pg_stat_statements_reset()")
+                cur.execute("select pg_stat_reset()")
+            for _ in range(rounds):
+                for vid in new_videos(srv, videos):
+                    client_video(sides["vqdb"], db, vid)
+                for vid in new_videos(srv, videos, server.PLAIN_DB, "public"):
+                    plain_video(sides["plain"], svc, vid)
+        finally:
+            db.close()
+            svc.close_all()
+        time.sleep(0.6)  # the statistics collector's last report
+        with admin.cursor() as cur:
+            cur.execute(
+                "select funcname, calls, total_time * 1000 / calls, self_time * 1000 / calls"
+                " from pg_stat_user_functions order by total_time desc"
+            )
+            functions = cur.fetchall()
+        admin.close()
+        calls = {
+            side: {
+                name: {"wall_us": _median_us(t.wall[name]), "cpu_us": _median_us(t.cpu[name])}
+                for name in t.wall
+            }
+            for side, t in sides.items()
+        }
+        return {
+            "constants": constants(srv),
+            "calls": calls,
+            "statements": {
+                "vqdb": _server_figures(srv, server.DBNAME, videos * rounds),
+                "plain": _server_figures(srv, server.PLAIN_DB, videos * rounds),
+            },
+            "functions": functions,
+        }
+    finally:
+        srv.cluster.cleanup()
+
+
+def markdown(r: dict[str, Any]) -> str:
+    c = r["constants"]
+    out = [
+        f"Round trip (SELECT 1): {c['round_trip_us']:.0f} µs; "
+        f"a commit's WAL flush: {c['commit_flush_us']:.0f} µs.",
+        "",
+        "| operation | vqdb wall µs | plain wall µs | vqdb / plain | vqdb client CPU µs "
+        "| plain client CPU µs |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    vq, plain = r["calls"]["vqdb"], r["calls"]["plain"]
+    for name in vq:
+        out.append(
+            f"| {name} | {vq[name]['wall_us']:.0f} | {plain[name]['wall_us']:.0f} | "
+            f"{vq[name]['wall_us'] / plain[name]['wall_us']:.2f} | "
+            f"{vq[name]['cpu_us']:.0f} | {plain[name]['cpu_us']:.0f} |"
+        )
+    for side in ("vqdb", "plain"):
+        out += [
+            "",
+            f"| {side}: statement sent | calls | executor µs | planning µs |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for query, n, exec_us, plan_us in r["statements"][side]:
+            out.append(f"| `{query}…` | {n} | {exec_us:.1f} | {plan_us:.1f} |")
+    out += ["", "| PL/pgSQL function | calls | total µs per call | self µs per call |"]
+    out.append("| --- | ---: | ---: | ---: |")
+    for name, n, total, own in r["functions"]:
+        out.append(f"| {name} | {n} | {total:.1f} | {own:.1f} |")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.breakdown", description=__doc__)
+    parser.add_argument("--videos", type=int, default=150, help="videos per side and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    print(markdown(measure(args.videos, args.rounds)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
