@@ -101,7 +101,7 @@ def _unsendable(args: Mapping[str, object]) -> str:
 
 
 # Calls that write nothing a cached read shows (sent to the primary all the same).
-READ_FUNCTIONS = frozenset({"queue_stats", "changes_since", "get_video",
+READ_FUNCTIONS = frozenset({"queue_stats", "catalog_stats", "changes_since", "get_video",
                             "list_qualities_ordered", "get_default_quality"})  # fmt: skip
 
 
@@ -183,6 +183,9 @@ class Catalog:
             if replicas
             else None
         )
+        # called after each API call with (function, seconds, the error or None):
+        # how vqdb.metrics times the calls; None costs nothing
+        self.on_call: Callable[[str, float, BaseException | None], None] | None = None
         # the read cache, off by default: trusted only while the feed is followed
         self.cache = ReadCache(cache_size, cache_ttl) if cache_size else None
         self.follower = None
@@ -220,6 +223,26 @@ class Catalog:
         With a cache, a write invalidates what it changed before it returns (also when
         it raised: a lost connection may hide a committed write), so this Catalog
         always reads its own writes."""
+        if self.on_call is None:
+            return self._call_invalidating(function, required, optional, read=read)
+        began = time.perf_counter()
+        error: BaseException | None = None
+        try:
+            return self._call_invalidating(function, required, optional, read=read)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            self.on_call(function, time.perf_counter() - began, error)
+
+    def _call_invalidating(
+        self,
+        function: str,
+        required: Mapping[str, object],
+        optional: Mapping[str, object] | None = None,
+        *,
+        read: bool,
+    ) -> Rows:
         if self.cache is None or read or function in READ_FUNCTIONS:
             return self._call_once(function, required, optional, read=read)
         rows: Rows | None = None
@@ -762,6 +785,15 @@ class Catalog:
         """The queue per quality label, in ladder order (vq.queue_stats)."""
         columns, data = self._call("queue_stats", {}, read=False)
         return [QueueStats.from_row(columns, row) for row in data]
+
+    def catalog_stats(self) -> dict[str, dict[str, int]]:
+        """How many videos and qualities are in each status (vq.catalog_stats):
+        ``{"video": {"draft": n, ...}, "quality": {"pending": n, ...}}``."""
+        _, data = self._call("catalog_stats", {}, read=False)
+        out: dict[str, dict[str, int]] = {}
+        for kind, status, count in data:
+            out.setdefault(kind, {})[status] = count
+        return out
 
     # -- the change feed ------------------------------------------------------
 

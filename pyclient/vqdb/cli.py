@@ -2,6 +2,7 @@
 
     vqdb migrate | rollback [--count N] | status | check | queue [--json]
          | watch [--json] [--since POSITION|oldest] [--count N] | demo [--videos N] [--threads T]
+         | exporter [--listen HOST:PORT]
 
 Every command takes ``--database URL`` (default: DATABASE_URL, else libpq's
 PG* variables).
@@ -169,6 +170,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_exporter(args: argparse.Namespace) -> int:
+    """Serve the database's figures to Prometheus until interrupted (vqdb.exporter)."""
+    import signal
+    import threading
+
+    from vqdb import exporter
+
+    host, _, port = args.listen.rpartition(":")
+    server, collector = exporter.serve(args.database, host or "127.0.0.1", int(port))
+    print(f"vqdb exporter: http://{host or '127.0.0.1'}:{port}/metrics", flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        collector.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -204,6 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--videos", type=int, default=20, help="how many videos (default 20)")
     dm.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
     dm.set_defaults(func=cmd_demo)
+    ex = sub.add_parser(
+        "exporter", parents=[common], help="serve the database's figures to Prometheus"
+    )
+    ex.add_argument(
+        "--listen", default="127.0.0.1:9465", metavar="HOST:PORT", help="default 127.0.0.1:9465"
+    )
+    ex.set_defaults(func=cmd_exporter)
     return parser
 
 

@@ -254,8 +254,9 @@ class FailoverCluster:
         assert primary is not None
         return primary
 
-    def wait_for_standbys(self, timeout: float = 120) -> None:
-        """Wait until every node is back: one primary, the others secondary."""
+    def wait_for_standbys(self, timeout: float = 300) -> None:
+        """Wait until every node is back: one primary, the others secondary. (A rejoin
+        that pg_rewind cannot do is a pg_basebackup, which takes a while under load.)"""
         self._wait(
             lambda: (
                 sorted(self.states().values()) == ["primary"] + ["secondary"] * (self.count - 1)
