@@ -85,11 +85,13 @@ def _serve_one(client: socket.socket, target: tuple[str, int], delay: float) -> 
     upstream.close()
 
 
-def serve(target: tuple[str, int], one_way_delay: float, port: int = 0) -> None:
-    """Accept on 127.0.0.1:port forever; print the port once listening."""
+def serve(
+    target: tuple[str, int], one_way_delay: float, port: int = 0, host: str = "127.0.0.1"
+) -> None:
+    """Accept on host:port forever; print the port once listening."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", port))
+    listener.bind((host, port))
     listener.listen(256)
     print(listener.getsockname()[1], flush=True)
     while True:
@@ -149,10 +151,11 @@ def main() -> int:
         help="delay added to every chunk in each direction (ms)",
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any)")
+    parser.add_argument("--listen", default="127.0.0.1", help="address to listen on")
     args = parser.parse_args()
     host, _, port = args.target.rpartition(":")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    serve((host, int(port)), args.one_way_ms / 1000.0, args.port)
+    serve((host, int(port)), args.one_way_ms / 1000.0, args.port, args.listen)
     return 0
 
 

@@ -23,6 +23,10 @@ DEFAULTS: dict[str, tuple[str | None, str]] = {
     "keepalives_idle": (None, "30"),
     "keepalives_interval": (None, "10"),
     "keepalives_count": (None, "3"),
+    # a call whose request the server has not acknowledged for 10 s (the path to it
+    # went silent: no FIN, no RST) fails and is retried, instead of waiting for the
+    # kernel's ~15 minutes of retransmissions; a long query is not affected
+    "tcp_user_timeout": (None, "10000"),
     "application_name": ("PGAPPNAME", "vqdb"),
 }
 

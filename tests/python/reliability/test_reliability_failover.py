@@ -24,10 +24,16 @@ times in a row.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -266,3 +272,102 @@ def test_primary_postmaster_killed(ha: FailoverCluster) -> None:
 
 def test_planned_switchover(ha: FailoverCluster) -> None:
     print("\n" + run_fault(ha, "switchover"))
+
+
+@contextmanager
+def cuttable_path(target_port: int) -> Iterator[tuple[str, int, Callable[[], None]]]:
+    """A TCP path to 127.0.0.1:target_port that crosses a network namespace, and how to
+    cut it: the link goes down, so packets vanish (no FIN, no RST), as when a machine
+    or a switch disappears. Yields (host, port, cut)."""
+    tag = os.getpid() % 200 + 20
+    ns, veth = f"vqdb-cut-{os.getpid()}", f"vqc{os.getpid() % 100000}"
+    inside, outside = f"10.213.{tag}.2", f"10.213.{tag}.1"
+    repo = Path(__file__).resolve().parents[3]
+
+    def proxy(listen: str, target: str, netns: str | None) -> tuple[subprocess.Popen[str], int]:
+        cmd = [sys.executable, "-m", "bench.delay_proxy", "--target", target,
+               "--one-way-ms", "0", "--listen", listen]  # fmt: skip
+        if netns:
+            cmd = ["ip", "netns", "exec", netns, *cmd]
+        proc = subprocess.Popen(cmd, cwd=repo, stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        return proc, int(proc.stdout.readline())
+
+    ip = ["ip"]
+    for args in (
+        ["netns", "add", ns],
+        ["link", "add", f"{veth}a", "type", "veth", "peer", "name", f"{veth}b"],
+        ["link", "set", f"{veth}b", "netns", ns],
+        ["addr", "add", f"{outside}/30", "dev", f"{veth}a"],
+        ["link", "set", f"{veth}a", "up"],
+        ["-n", ns, "addr", "add", f"{inside}/30", "dev", f"{veth}b"],
+        ["-n", ns, "link", "set", f"{veth}b", "up"],
+    ):
+        subprocess.run(ip + args, check=True)
+    procs = []
+    try:
+        near, near_port = proxy(outside, f"127.0.0.1:{target_port}", None)
+        procs.append(near)
+        far, far_port = proxy(inside, f"{outside}:{near_port}", ns)
+        procs.append(far)
+
+        def cut() -> None:
+            subprocess.run(ip + ["link", "set", f"{veth}a", "down"], check=True)
+
+        yield inside, far_port, cut
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(10)
+        subprocess.run(ip + ["link", "del", f"{veth}a"], check=False)
+        subprocess.run(ip + ["netns", "del", ns], check=False)
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("ip") is None,
+    reason="cutting a network path needs root and iproute2 (ip netns)",
+)
+def test_network_to_the_primary_cut(ha: FailoverCluster) -> None:
+    """The primary goes silent behind a cut link while the standby takes over: the
+    client's calls on the dead path give up within tcp_user_timeout, and it
+    reconnects to the new primary, with no failed call."""
+    old = ha.primary()
+    assert old is not None
+    other = next(n for n in ha.nodes if n.name != old)
+    with cuttable_path(ha.node(old).port) as (host, port, cut):
+        dsn = (
+            f"host={host},127.0.0.1 port={port},{other.port} dbname=vqdb user=postgres "
+            "target_session_attrs=read-write"
+        )
+        with vqdb.Catalog(dsn, maxconn=16) as db:
+            load = Load(db, db)
+            conn = psycopg2.connect(ha.dsn("vqdb"))
+            try:
+                before = frozenset(r[0] for r in _rows(conn, "select id from vq.videos"))
+            finally:
+                conn.close()
+            load.start(before)
+            try:
+                time.sleep(2.0)
+                began = time.monotonic()
+                cut()
+                ha.kill_node(old)  # the monitor sees it gone too, and promotes the standby
+                new = ha.wait_for_primary(other_than=old)
+                time.sleep(20.0)  # the calls that hung on the cut path give up and move
+                ha.restart_node(old)
+                ha.wait_for_standbys()
+            finally:
+                load.finish()
+            stall = load.write_stall(began)
+            errors = [e for w in load.workers for e in w.ledger.errors]
+            repeated = [e for w in load.workers for e in w.ledger.repeated]
+            assert load.failures == [] and errors == [] and repeated == [], (
+                load.failures[:3], errors[:3], repeated[:3]
+            )
+            stats = db.stats()
+        figures = check_database(ha, load)
+    print(
+        f"\nnetwork cut: {old} -> {new}; no write acknowledged for {stall:.2f} s; 0 failed "
+        f"calls; {figures['videos']} videos / {figures['qualities']} qualities present; "
+        f"retries {stats.retries}, connections discarded {stats.discarded}"
+    )
