@@ -134,17 +134,17 @@ def constants(srv: server.BenchServer) -> dict[str, float]:
 
 
 def _server_figures(srv: server.BenchServer, dbname: str, min_calls: int) -> list[tuple]:
-    conn = srv.connect(dbname=dbname)
+    conn = srv.connect()  # pg_stat_statements is in vqdb's database; it sees them all
     try:
         with conn.cursor() as cur:
             cur.execute(
                 "select left(regexp_replace(query, '\\s+', ' ', 'g'), 60), calls,"
                 " total_exec_time * 1000 / calls, total_plan_time * 1000 / calls"
                 " from pg_stat_statements"
-                " where dbid = (select oid from pg_database where datname = current_database())"
+                " where dbid = (select oid from pg_database where datname = %s)"
                 "   and calls >= %s and query !~* '^(begin|commit)'"
                 " order by total_exec_time desc",
-                (min_calls,),
+                (dbname, min_calls),
             )
             return cur.fetchall()
     finally:

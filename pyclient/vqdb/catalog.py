@@ -304,8 +304,8 @@ class Catalog:
                 raise InvalidArgument(
                     "22021", f"vq.{function}: {_unsendable(args)}{exc}", exc
                 ) from exc
-            if not isinstance(error, Unavailable):
-                raise error from cause
+            if not isinstance(error, Unavailable) or pool.closed:
+                raise error from cause  # not a lost connection, or no pool left to retry on
             fallback = self.router.failed(pool) if self.router is not None else None
             if fallback is not None:
                 pool = fallback  # a replica is down: repeat the read on the primary, at once

@@ -128,6 +128,13 @@ def test_unavailable_when_nothing_listens():
             db.get_video(uuid.uuid4())
         assert "after 2 retries" in str(err.value)
         assert db.stats().retries == 2
+    # without a count, the time budget decides: it keeps trying for retry_for seconds
+    with vqdb.Catalog(url, minconn=0, retry_for=0.6, retry_backoff=0.01) as db:
+        began = time.monotonic()
+        with pytest.raises(vqdb.Unavailable):
+            db.get_video(uuid.uuid4())
+        assert time.monotonic() - began >= 0.6
+        assert db.stats().retries >= 4  # 0.01 + 0.02 + 0.04 + 0.08 + ... until 0.6 s
 
 
 def test_pool_timeout(db_url):

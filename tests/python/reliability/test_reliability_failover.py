@@ -9,7 +9,10 @@ standby side), each test does one thing to the primary:
   * its machine is lost (keeper and postmaster SIGKILLed): the standby takes
     over, and the old primary rejoins as a standby afterwards (pg_rewind);
   * its postmaster alone is SIGKILLed (its keeper restarts it or fails over);
-  * a planned switchover.
+  * a planned switchover;
+  * the network to it cut: the client's path to the primary crosses a network
+    namespace whose link goes down (no FIN, no RST) as the standby takes over
+    (root and iproute2 needed, as in CI).
 
 The client is vqdb.Catalog with its defaults (retry_for = 30 s) on libpq's
 multi-host DSN with target_session_attrs=read-write, reads routed to a DSN
