@@ -36,8 +36,8 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg2
@@ -365,7 +365,9 @@ def test_network_to_the_primary_cut(ha: FailoverCluster) -> None:
             errors = [e for w in load.workers for e in w.ledger.errors]
             repeated = [e for w in load.workers for e in w.ledger.repeated]
             assert load.failures == [] and errors == [] and repeated == [], (
-                load.failures[:3], errors[:3], repeated[:3]
+                load.failures[:3],
+                errors[:3],
+                repeated[:3],
             )
             stats = db.stats()
         figures = check_database(ha, load)
