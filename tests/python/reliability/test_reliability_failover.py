@@ -33,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -376,3 +377,42 @@ def test_network_to_the_primary_cut(ha: FailoverCluster) -> None:
         f"calls; {figures['videos']} videos / {figures['qualities']} qualities present; "
         f"retries {stats.retries}, connections discarded {stats.discarded}"
     )
+
+
+def test_the_exporter_reports_replication(ha: FailoverCluster) -> None:
+    """vqdb exporter on the topology: the primary shows its standby's lag, the standby
+    says it is one (values scraped over HTTP, parsed by prometheus_client)."""
+    import vqdb.exporter
+    from prometheus_client.parser import text_string_to_metric_families
+    from vqdb.testing.cluster import free_port
+
+    ha.wait_for_standbys()
+    primary = ha.primary()
+    assert primary is not None
+    standby = next(n.name for n in ha.nodes if n.name != primary)
+    seen = {}
+    for name, dsn in (("primary", ha.dsn("vqdb")), ("standby", ha.node_dsn(standby, "vqdb"))):
+        port = free_port()
+        server, collector = vqdb.exporter.serve(dsn, "127.0.0.1", port)
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:
+                text = r.read().decode()
+        finally:
+            server.shutdown()
+            collector.close()
+        seen[name] = {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for f in text_string_to_metric_families(text)
+            for s in f.samples
+        }
+    p, s = seen["primary"], seen["standby"]
+    assert p[("vqdb_up", ())] == 1 and s[("vqdb_up", ())] == 1
+    assert p[("vqdb_server_in_recovery", ())] == 0
+    assert s[("vqdb_server_in_recovery", ())] == 1
+    lags = {k[1][0][1]: v for k, v in p.items() if k[0] == "vqdb_replication_lag_bytes"}
+    assert len(lags) == 1 and all(v >= 0 for v in lags.values()), lags  # its one standby
+    assert next(iter(lags)).startswith("pgautofailover_standby_")
+    # the catalog's figures come from a standby too (read functions, read-only server)
+    published = ("vqdb_videos", (("status", "published"),))
+    assert p[published] >= 1 and s[published] >= 1
+    print(f"\nexporter: primary lag by standby {lags}; the standby says in_recovery 1")
