@@ -241,18 +241,31 @@ class FailoverCluster:
         """The node that takes writes (None while there is none): "primary", or
         "wait_primary" while no standby is there to replicate to (the writes it
         takes then are on that node alone until a standby catches up)."""
-        return next((n for n, s in self.states().items() if s in WRITABLE), None)
+        # the monitor's last report from a lost node stays "primary": also require
+        # that the monitor still assigns it that role
+        try:
+            out = self._monitor_sql(
+                "select nodename from pgautofailover.node"
+                f" where reportedstate in {WRITABLE} and goalstate in {WRITABLE}"
+                " order by nodeid limit 1"
+            )
+        except RuntimeError:
+            return None
+        return out or None
 
     def wait_for_primary(self, other_than: str | None = None, timeout: float = 60) -> str:
         """Wait until a node (not `other_than`) is primary with a standby back in sync."""
-        self._wait(
-            lambda: (p := self.primary()) is not None and p != other_than,
-            timeout,
-            f"a primary other than {other_than}",
-        )
-        primary = self.primary()
-        assert primary is not None
-        return primary
+        found: list[str] = []
+
+        def ready() -> bool:
+            p = self.primary()
+            if p is None or p == other_than:
+                return False
+            found.append(p)
+            return True
+
+        self._wait(ready, timeout, f"a primary other than {other_than}")
+        return found[-1]
 
     def wait_for_standbys(self, timeout: float = 300) -> None:
         """Wait until every node is back: one primary, the others secondary. (A rejoin
