@@ -46,15 +46,13 @@ begin
 
     -- Expired leases first (their work is the oldest). One whose quality has no
     -- attempt left is not handed out again: it becomes failed in the same statement.
+    --
+    -- Both updates find their rows as "id = any (array(the picked ids))": an index
+    -- lookup per picked row whatever the plan's estimates. Joined to a CTE
+    -- instead, the cached generic plan (its limit a parameter, so 10% of the table
+    -- to the planner) hashed the whole table for every claim (docs/benchmarks.md).
     return query
-    with picked as (
-        select id from vq.video_qualities
-         where status = 'processing' and lease_expires_at < now()
-           and (p_qualities is null or quality = any (p_qualities))
-         order by lease_expires_at
-         limit p_limit
-           for no key update skip locked),
-    taken as (
+    with taken as (
         update vq.video_qualities q
            set status = case when q.attempts < q.max_attempts then 'processing' else 'failed' end,
                error_code = case when q.attempts < q.max_attempts then q.error_code
@@ -69,27 +67,30 @@ begin
                progress = null,
                processing_started_at = case when q.attempts < q.max_attempts then now()
                                             else q.processing_started_at end
-          from picked
-         where q.id = picked.id
+         where q.id = any (array(
+                   select id from vq.video_qualities
+                    where status = 'processing' and lease_expires_at < now()
+                      and (p_qualities is null or quality = any (p_qualities))
+                    order by lease_expires_at
+                    limit p_limit
+                      for no key update skip locked))
         returning q.*)
     select * from taken where taken.status = 'processing';
     get diagnostics v_claimed = row_count;
 
     if v_claimed < p_limit then
         return query
-        with picked as (
-            select id from vq.video_qualities
-             where status = 'pending' and due_at <= now()
-               and (p_qualities is null or quality = any (p_qualities))
-             order by due_at
-             limit p_limit - v_claimed
-               for no key update skip locked)
         update vq.video_qualities q
            set status = 'processing', lease_owner = p_worker, lease_token = gen_random_uuid(),
                lease_expires_at = now() + make_interval(secs => p_lease_seconds),
                lease_seconds = p_lease_seconds, attempts = q.attempts + 1, progress = null
-          from picked
-         where q.id = picked.id
+         where q.id = any (array(
+                   select id from vq.video_qualities
+                    where status = 'pending' and due_at <= now()
+                      and (p_qualities is null or quality = any (p_qualities))
+                    order by due_at
+                    limit p_limit - v_claimed
+                      for no key update skip locked))
         returning q.*;
     end if;
 end
