@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -20,29 +18,11 @@ import vqdb
 import vqdb.exporter
 import vqdb.metrics
 from prometheus_client import CollectorRegistry, start_http_server
-from prometheus_client.parser import text_string_to_metric_families
 from vqdb.testing.cluster import free_port
 
+from tests.python.scrape import scrape
+
 OPERATIONS_MD = Path(__file__).resolve().parents[3] / "docs" / "operations.md"
-
-
-def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """GET /metrics and parse it: {(sample name, sorted labels): value}."""
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
-                text = r.read().decode()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
 
 
 def test_a_catalogs_pool_and_calls(db_url) -> None:
