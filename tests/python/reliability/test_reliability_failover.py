@@ -33,7 +33,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -204,8 +203,14 @@ def _rows(conn: psycopg2.extensions.connection, sql: str, args: tuple = ()) -> l
         return cur.fetchall()
 
 
-def run_fault(ha: FailoverCluster, fault: str) -> str:
-    """Start the load, do the fault, let the load run on, check everything; the figures."""
+def run_fault(
+    ha: FailoverCluster, name: str, fault: Callable[[str], str], dsn: str | None = None
+) -> str:
+    """Start the load, do the fault, let the load run on, check everything; the figures.
+
+    fault(old primary) does the fault and returns the new primary once there is one.
+    A node whose keeper the fault stopped is started again afterwards: it rejoins
+    as a standby, under load. dsn: the clients' DSN (default: the topology's)."""
     old = ha.primary()
     assert old is not None
     conn = psycopg2.connect(ha.dsn("vqdb"))
@@ -215,7 +220,7 @@ def run_fault(ha: FailoverCluster, fault: str) -> str:
         conn.close()
     standby_first = ha.dsn("vqdb").replace("read-write", "prefer-standby")
     with (
-        vqdb.Catalog(ha.dsn("vqdb"), maxconn=16) as db,
+        vqdb.Catalog(dsn or ha.dsn("vqdb"), maxconn=16) as db,
         vqdb.Catalog(ha.dsn("vqdb"), maxconn=2, replica_dsns=[standby_first]) as reader,
     ):
         load = Load(db, reader)
@@ -223,20 +228,12 @@ def run_fault(ha: FailoverCluster, fault: str) -> str:
         try:
             time.sleep(2.0)
             began = time.monotonic()
-            if fault == "machine lost":
-                ha.kill_node(old)
-                new = ha.wait_for_primary(other_than=old)
-            elif fault == "postmaster killed":
-                ha.kill_postmaster(old)
-                time.sleep(1.0)
-                new = ha.wait_for_primary()
-            else:
-                ha.switchover()
-                new = ha.wait_for_primary(other_than=old)
+            new = fault(old)
             promoted = time.monotonic() - began
             time.sleep(3.0)  # load on the new primary
-            if fault == "machine lost":
-                ha.restart_node(old)  # rejoins as a standby, under load
+            for node in ha.nodes:
+                if node.keeper is None:
+                    ha.restart_node(node.name)
             ha.wait_for_standbys()
             time.sleep(2.0)  # load with the old primary back
         finally:
@@ -254,7 +251,7 @@ def run_fault(ha: FailoverCluster, fault: str) -> str:
         assert isinstance(read_stats, CatalogStats)
     figures = check_database(ha, load)
     return (
-        f"{fault}: {old} -> {new} in {promoted:.1f} s (monitor), no write acknowledged for "
+        f"{name}: {old} -> {new} in {promoted:.1f} s (monitor), no write acknowledged for "
         f"{stall:.2f} s; 0 failed calls; "
         f"{sum(w.ledger.acked_calls for w in load.workers)} worker calls, "
         f"{figures['videos']} videos / {figures['qualities']} qualities and "
@@ -266,16 +263,29 @@ def run_fault(ha: FailoverCluster, fault: str) -> str:
 
 
 def test_primary_machine_lost_then_rejoins(ha: FailoverCluster) -> None:
+    def machine_lost(old: str) -> str:
+        ha.kill_node(old)
+        return ha.wait_for_primary(other_than=old)
+
     for _ in range(scale(1, 3)):
-        print("\n" + run_fault(ha, "machine lost"))
+        print("\n" + run_fault(ha, "machine lost", machine_lost))
 
 
 def test_primary_postmaster_killed(ha: FailoverCluster) -> None:
-    print("\n" + run_fault(ha, "postmaster killed"))
+    def postmaster_killed(old: str) -> str:
+        ha.kill_postmaster(old)
+        time.sleep(1.0)  # its keeper restarts it, or the monitor promotes the standby
+        return ha.wait_for_primary()
+
+    print("\n" + run_fault(ha, "postmaster killed", postmaster_killed))
 
 
 def test_planned_switchover(ha: FailoverCluster) -> None:
-    print("\n" + run_fault(ha, "switchover"))
+    def switchover(old: str) -> str:
+        ha.switchover()
+        return ha.wait_for_primary(other_than=old)
+
+    print("\n" + run_fault(ha, "switchover", switchover))
 
 
 @contextmanager
@@ -339,52 +349,26 @@ def test_network_to_the_primary_cut(ha: FailoverCluster) -> None:
     assert old is not None
     other = next(n for n in ha.nodes if n.name != old)
     with cuttable_path(ha.node(old).port) as (host, port, cut):
+
+        def cut_and_lost(old: str) -> str:
+            cut()
+            ha.kill_node(old)  # the monitor sees it gone too, and promotes the standby
+            return ha.wait_for_primary(other_than=old)
+
         dsn = (
             f"host={host},127.0.0.1 port={port},{other.port} dbname=vqdb user=postgres "
             "target_session_attrs=read-write"
         )
-        with vqdb.Catalog(dsn, maxconn=16) as db:
-            load = Load(db, db)
-            conn = psycopg2.connect(ha.dsn("vqdb"))
-            try:
-                before = frozenset(r[0] for r in _rows(conn, "select id from vq.videos"))
-            finally:
-                conn.close()
-            load.start(before)
-            try:
-                time.sleep(2.0)
-                began = time.monotonic()
-                cut()
-                ha.kill_node(old)  # the monitor sees it gone too, and promotes the standby
-                new = ha.wait_for_primary(other_than=old)
-                time.sleep(20.0)  # the calls that hung on the cut path give up and move
-                ha.restart_node(old)
-                ha.wait_for_standbys()
-            finally:
-                load.finish()
-            stall = load.write_stall(began)
-            errors = [e for w in load.workers for e in w.ledger.errors]
-            repeated = [e for w in load.workers for e in w.ledger.repeated]
-            assert load.failures == [] and errors == [] and repeated == [], (
-                load.failures[:3],
-                errors[:3],
-                repeated[:3],
-            )
-            stats = db.stats()
-        figures = check_database(ha, load)
-    print(
-        f"\nnetwork cut: {old} -> {new}; no write acknowledged for {stall:.2f} s; 0 failed "
-        f"calls; {figures['videos']} videos / {figures['qualities']} qualities present; "
-        f"retries {stats.retries}, connections discarded {stats.discarded}"
-    )
+        print("\n" + run_fault(ha, "network cut", cut_and_lost, dsn))
 
 
 def test_the_exporter_reports_replication(ha: FailoverCluster) -> None:
     """vqdb exporter on the topology: the primary shows its standby's lag, the standby
     says it is one (values scraped over HTTP, parsed by prometheus_client)."""
     import vqdb.exporter
-    from prometheus_client.parser import text_string_to_metric_families
     from vqdb.testing.cluster import free_port
+
+    from tests.python.scrape import scrape
 
     ha.wait_for_standbys()
     primary = ha.primary()
@@ -395,16 +379,10 @@ def test_the_exporter_reports_replication(ha: FailoverCluster) -> None:
         port = free_port()
         server, collector = vqdb.exporter.serve(dsn, "127.0.0.1", port)
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:
-                text = r.read().decode()
+            seen[name] = scrape(port)
         finally:
             server.shutdown()
             collector.close()
-        seen[name] = {
-            (s.name, tuple(sorted(s.labels.items()))): s.value
-            for f in text_string_to_metric_families(text)
-            for s in f.samples
-        }
     p, s = seen["primary"], seen["standby"]
     assert p[("vqdb_up", ())] == 1 and s[("vqdb_up", ())] == 1
     assert p[("vqdb_server_in_recovery", ())] == 0
