@@ -26,15 +26,15 @@ import argparse
 import collections
 import statistics
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 import psycopg2
 from vqdb import Catalog
 
 from bench import scale, server
 from bench.baseline import BaselineService
-from bench.flows import DEFAULT_LABEL, LADDER, _metadata, _url
+from bench.flows import baseline_flow, client_flow
 from bench.throughput import new_videos
 
 CATALOG_VIDEOS = 10_000
@@ -55,52 +55,26 @@ class Timings:
         return result
 
 
-def client_video(t: Timings, db: Catalog, vid: Any) -> None:
-    """bench.flows.client_flow, each call timed under the plain service's name for it."""
-    t.call("get_video", db.get_video, vid)
-    t.call("update_video_status", db.update_video_status, vid, "processing")
-    ids = {}
-    for label, _, _, _ in LADDER:
-        row = t.call(
-            "create_video_quality",
-            db.create_video_quality,
-            video_id=vid,
-            quality=label,
-            url=_url(vid, label),
-            status="processing",
-        )
-        ids[label] = row.id
-    for label, w, h, k in LADDER:
-        t.call(
-            "update_quality_metadata", db.update_quality_metadata, ids[label], **_metadata(w, h, k)
-        )
-    t.call("set_default_quality", db.set_default_quality, vid, ids[DEFAULT_LABEL])
-    t.call("list_qualities", db.list_qualities_ordered, vid)
-    t.call("update_video_status", db.update_video_status, vid, "published")
+# each side's method for each operation of the flow, where its name differs
+CLIENT_NAMES = {"list_qualities_ordered": "list_qualities"}
+PLAIN_NAMES = {
+    "get_video_by_id": "get_video",
+    "update_video_quality": "update_quality_metadata",
+    "get_video_qualities": "list_qualities",
+}
 
 
-def plain_video(t: Timings, svc: BaselineService, vid: Any) -> None:
-    """bench.flows.baseline_flow, each operation timed."""
-    t.call("get_video", svc.get_video_by_id, vid)
-    t.call("update_video_status", svc.update_video_status, vid, "processing")
-    ids = {}
-    for label, _, _, _ in LADDER:
-        row = t.call(
-            "create_video_quality",
-            svc.create_video_quality,
-            vid,
-            label,
-            _url(vid, label),
-            status="processing",
-        )
-        ids[label] = row["id"]
-    for label, w, h, k in LADDER:
-        t.call(
-            "update_quality_metadata", svc.update_video_quality, ids[label], **_metadata(w, h, k)
-        )
-    t.call("set_default_quality", svc.set_default_quality, vid, ids[DEFAULT_LABEL])
-    t.call("list_qualities", svc.get_video_qualities, vid)
-    t.call("update_video_status", svc.update_video_status, vid, "published")
+class Timed:
+    """`target` with every method call timed into `timings` under its operation's name,
+    so that bench.flows' own flows run unchanged."""
+
+    def __init__(self, target: Any, timings: Timings, names: Mapping[str, str]) -> None:
+        self._target, self._timings, self._names = target, timings, names
+
+    def __getattr__(self, attr: str) -> Callable[..., Any]:
+        fn = getattr(self._target, attr)
+        name = self._names.get(attr, attr)
+        return lambda *args, **kwargs: self._timings.call(name, fn, *args, **kwargs)
 
 
 def _median_us(values: list[float]) -> float:
@@ -133,7 +107,7 @@ def constants(srv: server.BenchServer) -> dict[str, float]:
         conn.close()
 
 
-def _server_figures(srv: server.BenchServer, dbname: str, min_calls: int) -> list[tuple]:
+def _server_figures(srv: server.BenchServer, dbname: str, min_calls: int) -> list[tuple[Any, ...]]:
     conn = srv.connect()  # pg_stat_statements is in vqdb's database; it sees them all
     try:
         with conn.cursor() as cur:
@@ -168,17 +142,19 @@ def measure(videos: int, rounds: int) -> dict[str, Any]:
         try:
             # warm-up: connections open, plans cached; then count from zero
             for vid in new_videos(srv, 20):
-                client_video(Timings(), db, vid)
+                client_flow(db, vid)
             for vid in new_videos(srv, 20, server.PLAIN_DB, "public"):
-                plain_video(Timings(), svc, vid)
+                baseline_flow(svc, vid)
             with admin.cursor() as cur:
                 cur.execute("select pg_stat_statements_reset()")
                 cur.execute("select pg_stat_reset()")
             for _ in range(rounds):
+                timed_db = cast(Catalog, Timed(db, sides["vqdb"], CLIENT_NAMES))
+                timed_svc = cast(BaselineService, Timed(svc, sides["plain"], PLAIN_NAMES))
                 for vid in new_videos(srv, videos):
-                    client_video(sides["vqdb"], db, vid)
+                    client_flow(timed_db, vid)
                 for vid in new_videos(srv, videos, server.PLAIN_DB, "public"):
-                    plain_video(sides["plain"], svc, vid)
+                    baseline_flow(timed_svc, vid)
         finally:
             db.close()
             svc.close_all()
