@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any
 
 from vqdb import Catalog
-from yoyo import get_backend, read_migrations
+from yoyo import read_migrations
 
 from bench import scale, server
 from bench.baseline import BaselineService
@@ -30,20 +30,6 @@ from bench.stats import Summary
 from bench.throughput import new_videos
 
 CATALOG_VIDEOS = 10_000  # as in python -m bench: plans made on a catalog that has rows
-
-
-def migrate_up_to(srv: server.BenchServer, dbname: str, last: str) -> None:
-    """A new database with the migrations up to and including the one named `last`."""
-    srv.cluster.create_database(dbname)
-    backend = get_backend(srv.cluster.dsn(dbname))
-    try:
-        wanted = read_migrations(os.fspath(server.ROOT / "migrations")).filter(
-            lambda m: m.id <= last
-        )
-        with backend.lock():
-            backend.apply_migrations(backend.to_apply(wanted))
-    finally:
-        backend.connection.close()
 
 
 def measure(since: str, threads_list: list[int], runs: int, seconds: float) -> dict[str, Any]:
@@ -60,7 +46,8 @@ def measure(since: str, threads_list: list[int], runs: int, seconds: float) -> d
         databases = {}
         for mid in ids:
             dbname = "vq_" + mid.split(".")[0]
-            migrate_up_to(srv, dbname, mid)
+            srv.cluster.create_database(dbname)
+            server.migrate(srv.cluster.dsn(dbname), up_to=mid)
             scale.load(srv, dbname, 1, CATALOG_VIDEOS)
             databases[mid] = dbname
         out: dict[str, Any] = {"migrations": ids, "threads": {}}

@@ -103,7 +103,7 @@ def start() -> BenchServer:
     try:
         cluster.create_database(DBNAME)
         server = BenchServer(cluster)
-        _migrate(cluster.dsn(DBNAME))
+        migrate(cluster.dsn(DBNAME))
         cluster.create_database(PLAIN_DB)
         plain = server.connect(dbname=PLAIN_DB)
         try:
@@ -130,12 +130,15 @@ def start() -> BenchServer:
         raise
 
 
-def _migrate(url: str) -> None:
+def migrate(url: str, up_to: str | None = None) -> None:
+    """Apply the migrations (up to and including the one named `up_to`, or all)."""
     from yoyo import get_backend, read_migrations
 
     backend = get_backend(url)
     try:
         migrations = read_migrations(os.fspath(ROOT / "migrations"))
+        if up_to is not None:
+            migrations = migrations.filter(lambda m: m.id <= up_to)
         with backend.lock():
             backend.apply_migrations(backend.to_apply(migrations))
     finally:
