@@ -77,7 +77,7 @@ create table vq.videos (
 create index videos_user_id_idx on vq.videos (user_id);
 
 create table vq.video_qualities (
-    id                      uuid primary key default gen_random_uuid(),
+    id                      uuid not null default gen_random_uuid(),
     video_id                uuid not null references vq.videos on delete cascade,
     quality                 text not null references vq.quality_levels,
     url                     text not null,
@@ -119,6 +119,11 @@ create table vq.video_qualities (
     lease_seconds           integer,         -- the length a heartbeat extends it by
     progress                real check (progress between 0 and 100),    -- percent
     error_code              text,            -- of the last failed attempt, with error_message
+    -- Every key includes the video, so that the table can be sharded by video
+    -- (docs/scaling.md): a key without it cannot be enforced across shards. id
+    -- first, so that a look-up by id alone is still a scan of this index; id is
+    -- unique because only gen_random_uuid() makes it (no API call takes one).
+    primary key (id, video_id),
     unique (video_id, quality),
     -- the default quality is always a ready one
     constraint video_qualities_default_is_ready check (not is_default or status = 'ready'),
@@ -181,7 +186,7 @@ create table vq.changes (
     quality_id uuid,
     value      text,
     error_code text,
-    primary key (xid, seq)
+    primary key (xid, seq, video_id)   -- the video: see video_qualities' key
 );
 -- No index on "at": every event would pay for it, and only vq.prune_changes,
 -- once a day, reads by age.

@@ -19,7 +19,14 @@ declare
 begin
     perform vq._require_not_null('p_quality_id', p_quality_id);
     perform vq._require_not_null('p_lease_token', p_lease_token);
-    select * into v_quality from vq.video_qualities where id = p_quality_id for no key update;
+    -- the video first, then the row locked by its whole key: a lock has to name
+    -- the shard when the catalog is sharded by video (docs/scaling.md)
+    select * into v_quality from vq.video_qualities where id = p_quality_id;
+    if found then
+        select * into v_quality from vq.video_qualities
+         where id = p_quality_id and video_id = v_quality.video_id
+           for no key update;
+    end if;
     if not found then
         raise exception 'lease lost: quality % does not exist (deleted)', p_quality_id
             using errcode = 'object_not_in_prerequisite_state',     -- 55000

@@ -21,7 +21,6 @@ returns setof vq.video_qualities
 language plpgsql
 security definer
 set search_path = pg_catalog, pg_temp
-set plan_cache_mode = force_generic_plan
 as $$
 declare
     c_keys constant text[] := array['quality', 'url', 'file_size', 'bitrate',
@@ -192,14 +191,15 @@ begin
         end;
     end if;
 
-    if exists (select 1 from vq.video_qualities where id = any (v_ids) and status = 'pending') then
+    if exists (select 1 from vq.video_qualities
+                where video_id = p_video_id and id = any (v_ids) and status = 'pending') then
         perform pg_notify('vq_work', '');   -- wakes workers waiting in LISTEN vq_work
     end if;
     return query
         select q.*
           from vq.video_qualities q
           join vq.quality_levels l on l.label = q.quality
-         where q.id = any (v_ids)
+         where q.video_id = p_video_id and q.id = any (v_ids)
          order by l.rank;
 end
 $$;

@@ -30,7 +30,7 @@ begin
                          else due_at end,
            error_code = p_error_code, error_message = p_error_message,
            lease_expires_at = null              -- ended by its holder: keep owner and token
-     where id = p_quality_id
+     where id = p_quality_id and video_id = v_quality.video_id
     returning * into v_quality;
     return v_quality;
 end

@@ -16,7 +16,7 @@ begin
     update vq.video_qualities
        set status = 'pending', due_at = now(), attempts = attempts - 1,
            lease_expires_at = null              -- ended by its holder: keep owner and token
-     where id = p_quality_id
+     where id = p_quality_id and video_id = v_quality.video_id
     returning * into v_quality;
     perform pg_notify('vq_work', '');
     return v_quality;

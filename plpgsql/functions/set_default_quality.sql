@@ -17,23 +17,29 @@ begin
     end if;
 
     -- always the video row first, then quality rows in id order: the order of
-    -- create_video_quality and of the batch functions (update_qualities_status,
-    -- update_qualities_metadata), so that none of them can deadlock with another.
+    -- create_video_quality (the batch functions lock their videos first too), so
+    -- that none of them can deadlock with another.
     -- The rows are the new default and the current one, which the update below
     -- clears.
     perform 1 from vq.videos where id = p_video_id for no key update;
     if not found then
         return false;
     end if;
+    -- Every statement names the video: sharded by video, they run on its shard
+    -- alone (docs/scaling.md).
     perform 1 from vq.video_qualities
-     where id = p_quality_id or (video_id = p_video_id and is_default)
+     where video_id = p_video_id and (id = p_quality_id or is_default)
      order by id
        for no key update;
-    select * into v_quality from vq.video_qualities where id = p_quality_id;
+    select * into v_quality from vq.video_qualities
+     where video_id = p_video_id and id = p_quality_id;
     if not found then
-        return false;
-    end if;
-    if v_quality.video_id <> p_video_id then
+        -- only on this error path: the quality in another video (every shard)
+        select * into v_quality from vq.video_qualities
+         where id = p_quality_id and video_id <> p_video_id;
+        if not found then
+            return false;
+        end if;
         raise exception 'p_quality_id = % belongs to video %, not to p_video_id = %',
             p_quality_id, v_quality.video_id, p_video_id
             using errcode = 'invalid_parameter_value';              -- 22023
@@ -46,7 +52,8 @@ begin
 
     if not v_quality.is_default then
         update vq.video_qualities set is_default = false where video_id = p_video_id and is_default;
-        update vq.video_qualities set is_default = true where id = p_quality_id;
+        update vq.video_qualities set is_default = true
+         where video_id = p_video_id and id = p_quality_id;
     end if;
     return true;
 end

@@ -5,19 +5,16 @@
 -- follows the same rules, and one invalid element fails the whole call.
 --
 -- Three steps: every element is checked in array order (so an error names its
--- element), the rows are locked in id order (so overlapping batches cannot
--- deadlock), then one set-based UPDATE writes them all (one statement instead
--- of one per element). The checks of an element are expressions, not queries,
--- wherever the outcome is a pass (a query only runs to name what failed).
--- Generic plans: with a custom plan per call (what the plan cache keeps
--- choosing for statements over an array or jsonb argument) planning was a
--- fifth of the call's time (docs/benchmarks.md).
+-- element), the videos of the rows are locked in id order (so overlapping
+-- batches cannot deadlock), then one set-based UPDATE writes them all (one
+-- statement instead of one per element). The checks of an element are
+-- expressions, not queries, wherever the outcome is a pass (a query only runs
+-- to name what failed).
 create or replace function vq.update_qualities_metadata(p_updates jsonb)
 returns integer
 language plpgsql
 security definer
 set search_path = pg_catalog, pg_temp
-set plan_cache_mode = force_generic_plan
 as $$
 declare
     c_keys constant text[] := array['quality_id', 'url', 'file_size', 'bitrate',
@@ -35,6 +32,7 @@ declare
     v_state    text;
     v_message  text;
     v_changed  integer;
+    v_video_ids uuid[];
 begin
     perform vq._require_not_null('p_updates', p_updates);
     if jsonb_typeof(p_updates) <> 'array' then
@@ -90,8 +88,8 @@ begin
         raise exception 'p_updates[%]: %', v_position, v_message using errcode = v_state;
     end;
 
-    -- 2. lock the rows in id order, so that two overlapping batches cannot deadlock
-    perform 1 from vq.video_qualities where id = any (v_ids) order by id for no key update;
+    -- 2. lock the videos in id order, so that two overlapping batches cannot deadlock
+    v_video_ids := vq._lock_videos_of(v_ids);
 
     -- 3. a forbidden status change, named by its element (the trigger would
     -- name only the quality)
@@ -99,7 +97,7 @@ begin
                               q.id, q.status, u.status)
       into v_position, v_message
       from unnest(v_rows) with ordinality as u
-      join vq.video_qualities q on q.id = u.id
+      join vq.video_qualities q on q.video_id = any (v_video_ids) and q.id = u.id
      where u.status <> q.status
        and not exists (select 1 from vq.quality_status_transitions t
                         where t.from_status = q.status and t.to_status = u.status)
@@ -134,11 +132,11 @@ begin
         status = coalesce(u.status, q.status),
         error_message = coalesce(u.error_message, q.error_message)
       from unnest(v_rows) as u
-     where q.id = u.id;
+     where q.video_id = any (v_video_ids) and q.id = u.id;
     get diagnostics v_changed = row_count;
     return v_changed;
 end
 $$;
 comment on function vq.update_qualities_metadata is
-'Changes the metadata of many qualities in one transaction, all or nothing, and returns how many of them exist (a quality_id that does not exist is skipped, as update_quality_metadata returns false). p_updates is a JSON array of objects whose keys are update_quality_metadata''s arguments without p_ (quality_id required; the others optional, null or absent meaning unchanged). Same rules as update_quality_metadata for each element; rows are locked in id order, so overlapping batches do not deadlock.
+'Changes the metadata of many qualities in one transaction, all or nothing, and returns how many of them exist (a quality_id that does not exist is skipped, as update_quality_metadata returns false). p_updates is a JSON array of objects whose keys are update_quality_metadata''s arguments without p_ (quality_id required; the others optional, null or absent meaning unchanged). Same rules as update_quality_metadata for each element; the videos of the rows are locked in id order, so overlapping batches do not deadlock.
 Errors: 22004 p_updates is null; 22023 p_updates is not an array of objects; with the message prefixed by p_updates[N] (1-based): 22004 quality_id missing or null; 22023 an unknown key, a quality_id given twice, a blank url, a status that is not pending/processing/ready/failed, or a status change that is not allowed; 22P02 a value of the wrong type (quality_id not a UUID, text for a number); 22001 a text longer than its limit; 22003 a number out of its range (limits: vq._limit).';

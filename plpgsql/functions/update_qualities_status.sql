@@ -7,7 +7,8 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-    v_changed integer;
+    v_video_ids uuid[];
+    v_changed   integer;
 begin
     perform vq._require_not_null('p_quality_ids', p_quality_ids);
     if array_position(p_quality_ids, null) is not null then
@@ -17,9 +18,10 @@ begin
     perform vq._require_not_null('p_status', p_status);
     perform vq._require_quality_status('p_status', p_status);
 
-    -- lock the rows in id order, so that two overlapping batches cannot deadlock
-    perform 1 from vq.video_qualities where id = any (p_quality_ids) order by id for no key update;
-    update vq.video_qualities set status = p_status where id = any (p_quality_ids);
+    -- the videos first, in id order, so that two overlapping batches cannot deadlock
+    v_video_ids := vq._lock_videos_of(p_quality_ids);
+    update vq.video_qualities set status = p_status
+     where video_id = any (v_video_ids) and id = any (p_quality_ids);
     get diagnostics v_changed = row_count;
     return v_changed;
 end

@@ -1,7 +1,7 @@
--- API: completes or corrects the encoder's metadata of one quality. Only the
--- arguments given (not null) change; the others keep their value. A status
--- given here follows the same transition rules as update_quality_status, and
--- reaching 'ready' or 'failed' sets processing_completed_at.
+-- API: vq.update_video_quality_metadata for a caller that knows only the
+-- quality: it finds the quality's video, then makes that call. Sharded by video,
+-- the look-up reads every shard; a caller that knows the video calls the
+-- by-video form instead (the Python client does, docs/scaling.md).
 create or replace function vq.update_quality_metadata(
     p_quality_id        uuid,
     p_url               text default null,
@@ -29,52 +29,18 @@ language plpgsql
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+    v_video_id uuid;
 begin
-    -- the checks in one expression where they pass (nearly every call): each helper
-    -- call is a statement of its own, run only to name the argument that fails
-    if p_quality_id is null or btrim(p_url) = ''
-       or (p_status is not null
-           and not exists (select 1 from vq.quality_statuses where status = p_status))
-       or not vq._quality_metadata_ok(p_url, p_file_size, p_bitrate, p_resolution_width,
-                  p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
-                  p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels,
-                  p_audio_sample_rate, p_aspect_ratio, p_frame_count, p_encoding_time,
-                  p_error_message) then
-        perform vq._require_not_null('p_quality_id', p_quality_id);
-        perform vq._require_text('p_url', p_url);
-        if btrim(p_url) = '' then
-            raise exception 'p_url must not be empty' using errcode = 'invalid_parameter_value';
-        end if;
-        perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
-            p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
-            p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
-            p_aspect_ratio, p_frame_count, p_encoding_time, p_error_message);
-        perform vq._require_quality_status('p_status', p_status);
-    end if;
-
-    update vq.video_qualities set
-        url = coalesce(p_url, url),
-        file_size = coalesce(p_file_size, file_size),
-        bitrate = coalesce(p_bitrate, bitrate),
-        resolution_width = coalesce(p_resolution_width, resolution_width),
-        resolution_height = coalesce(p_resolution_height, resolution_height),
-        codec = coalesce(p_codec, codec),
-        container = coalesce(p_container, container),
-        duration = coalesce(p_duration, duration),
-        fps = coalesce(p_fps, fps),
-        pixel_format = coalesce(p_pixel_format, pixel_format),
-        color_space = coalesce(p_color_space, color_space),
-        audio_codec = coalesce(p_audio_codec, audio_codec),
-        audio_bitrate = coalesce(p_audio_bitrate, audio_bitrate),
-        audio_channels = coalesce(p_audio_channels, audio_channels),
-        audio_sample_rate = coalesce(p_audio_sample_rate, audio_sample_rate),
-        aspect_ratio = coalesce(p_aspect_ratio, aspect_ratio),
-        frame_count = coalesce(p_frame_count, frame_count),
-        encoding_time = coalesce(p_encoding_time, encoding_time),
-        status = coalesce(p_status, status),
-        error_message = coalesce(p_error_message, error_message)
-    where id = p_quality_id;
-    return found;
+    select q.video_id into v_video_id from vq.video_qualities q where q.id = p_quality_id;
+    -- A quality that does not exist has no video: any video id then finds no row
+    -- to change, after the by-video form has checked every argument.
+    return vq.update_video_quality_metadata(
+        coalesce(v_video_id, '00000000-0000-0000-0000-000000000000'), p_quality_id,
+        p_url, p_file_size, p_bitrate, p_resolution_width, p_resolution_height, p_codec,
+        p_container, p_duration, p_fps, p_pixel_format, p_color_space, p_audio_codec,
+        p_audio_bitrate, p_audio_channels, p_audio_sample_rate, p_aspect_ratio,
+        p_frame_count, p_encoding_time, p_status, p_error_message);
 end
 $$;
 comment on function vq.update_quality_metadata is

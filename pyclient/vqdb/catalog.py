@@ -42,6 +42,7 @@ from vqdb.follower import FeedFollower
 from vqdb.models import Change, QueueStats, Video, VideoQuality
 from vqdb.pool import Pool, PoolStats
 from vqdb.routing import ReplicaRouter, replica_dsns_from_env
+from vqdb.videos_of import VideosOfQualities
 
 Id = UUID | str  # a UUID, or its text (a malformed one raises InvalidArgument)
 Rows = tuple[list[str], list[tuple[Any, ...]]]
@@ -105,6 +106,11 @@ READ_FUNCTIONS = frozenset({"queue_stats", "catalog_stats", "changes_since", "ge
                             "list_qualities_ordered", "get_default_quality"})  # fmt: skip
 
 
+def _arguments(scope: Mapping[str, Any], *required: str) -> dict[str, Any]:
+    """A method's optional arguments, by name, from its locals() at entry."""
+    return {k: v for k, v in scope.items() if k != "self" and k not in required}
+
+
 def _as_uuid(value: object) -> UUID | None:
     if value is None or isinstance(value, UUID):
         return value
@@ -155,6 +161,7 @@ class Catalog:
         cache_size: int | None = None,
         cache_ttl: float = 60.0,
         cache_poll: float = 0.02,
+        remember_videos: int = 100_000,
     ) -> None:
         if retries is not None and retries < 0:
             raise ValueError("retries must be >= 0")
@@ -188,6 +195,9 @@ class Catalog:
         self.on_call: Callable[[str, float, BaseException | None], None] | None = None
         # the read cache, off by default: trusted only while the feed is followed
         self.cache = ReadCache(cache_size, cache_ttl) if cache_size else None
+        # the video of each quality seen, for the by-video form of the calls keyed
+        # by a quality (vqdb.videos_of)
+        self.videos_of = VideosOfQualities(remember_videos)
         self.follower = None
         if self.cache is not None:
             self.follower = FeedFollower(self.pool.dsn, self.cache, cache_poll)
@@ -358,7 +368,9 @@ class Catalog:
 
     def _qualities(self, rows: Rows) -> list[VideoQuality]:
         columns, data = rows
-        return [VideoQuality.from_row(columns, row) for row in data]
+        qualities = [VideoQuality.from_row(columns, row) for row in data]
+        self.videos_of.learn((q.id, q.video_id) for q in qualities)
+        return qualities
 
     @staticmethod
     def _scalar(rows: Rows) -> Any:
@@ -522,32 +534,47 @@ class Catalog:
         status: str | None = None,
         error_message: str | None = None,
     ) -> bool:
-        """Changes only the fields given; False when there is no such quality."""
+        """Changes only the fields given; False when there is no such quality.
+
+        Calls the by-video form when this Catalog has seen the quality's video."""
+        fields = _arguments(locals(), "quality_id")
+        video_id = self.videos_of.video_of(_as_uuid(quality_id))
+        if video_id is not None:
+            return self.update_video_quality_metadata(video_id, quality_id, **fields)
+        rows = self._call("update_quality_metadata", {"quality_id": quality_id}, fields, read=False)
+        return bool(self._scalar(rows))
+
+    def update_video_quality_metadata(
+        self,
+        video_id: Id,
+        quality_id: Id,
+        url: str | None = None,
+        file_size: int | None = None,
+        bitrate: int | None = None,
+        resolution_width: int | None = None,
+        resolution_height: int | None = None,
+        codec: str | None = None,
+        container: str | None = None,
+        duration: float | None = None,
+        fps: float | None = None,
+        pixel_format: str | None = None,
+        color_space: str | None = None,
+        audio_codec: str | None = None,
+        audio_bitrate: int | None = None,
+        audio_channels: int | None = None,
+        audio_sample_rate: int | None = None,
+        aspect_ratio: str | None = None,
+        frame_count: int | None = None,
+        encoding_time: float | None = None,
+        status: str | None = None,
+        error_message: str | None = None,
+    ) -> bool:
+        """update_quality_metadata of a quality of the video ``video_id``; False when that
+        video has no such quality."""
         rows = self._call(
-            "update_quality_metadata",
-            {"quality_id": quality_id},
-            {
-                "url": url,
-                "file_size": file_size,
-                "bitrate": bitrate,
-                "resolution_width": resolution_width,
-                "resolution_height": resolution_height,
-                "codec": codec,
-                "container": container,
-                "duration": duration,
-                "fps": fps,
-                "pixel_format": pixel_format,
-                "color_space": color_space,
-                "audio_codec": audio_codec,
-                "audio_bitrate": audio_bitrate,
-                "audio_channels": audio_channels,
-                "audio_sample_rate": audio_sample_rate,
-                "aspect_ratio": aspect_ratio,
-                "frame_count": frame_count,
-                "encoding_time": encoding_time,
-                "status": status,
-                "error_message": error_message,
-            },
+            "update_video_quality_metadata",
+            {"video_id": video_id, "quality_id": quality_id},
+            _arguments(locals(), "video_id", "quality_id"),
             read=False,
         )
         return bool(self._scalar(rows))
@@ -571,9 +598,24 @@ class Catalog:
         return int(self._scalar(rows))
 
     def update_quality_status(self, quality_id: Id, status: str) -> bool:
-        """The status alone; False when there is no such quality."""
+        """The status alone; False when there is no such quality.
+
+        Calls the by-video form when this Catalog has seen the quality's video."""
+        video_id = self.videos_of.video_of(_as_uuid(quality_id))
+        if video_id is not None:
+            return self.update_video_quality_status(video_id, quality_id, status)
         rows = self._call(
             "update_quality_status", {"quality_id": quality_id, "status": status}, read=False
+        )
+        return bool(self._scalar(rows))
+
+    def update_video_quality_status(self, video_id: Id, quality_id: Id, status: str) -> bool:
+        """The status of a quality of the video ``video_id``; False when that video has no
+        such quality."""
+        rows = self._call(
+            "update_video_quality_status",
+            {"video_id": video_id, "quality_id": quality_id, "status": status},
+            read=False,
         )
         return bool(self._scalar(rows))
 

@@ -25,8 +25,8 @@ select is_definer('vq', 'update_qualities_metadata', array['jsonb']);
 select function_lang_is('vq', 'update_qualities_metadata', array['jsonb'], 'plpgsql');
 select function_owner_is('vq', 'update_qualities_metadata', array['jsonb'], 'vq_owner');
 select is((select proconfig from pg_proc where oid = 'vq.update_qualities_metadata(jsonb)'::regprocedure),
-          array['search_path=pg_catalog, pg_temp', 'plan_cache_mode=force_generic_plan'],
-          'search_path is pinned; plans are generic (migration 0012)');
+          array['search_path=pg_catalog, pg_temp'],
+          'search_path is pinned, and nothing else: no forced plan mode (docs/scaling.md)');
 select matches(obj_description('vq.update_qualities_metadata(jsonb)'::regprocedure, 'pg_proc'),
                'Errors: 22004 .*22023 .*22P02 .*22001 .*22003 ',
                'COMMENT ON FUNCTION lists the errors with their SQLSTATEs');

@@ -80,6 +80,29 @@ select is((select processing_completed_at from vq.video_qualities where id = :'q
 
 select is(vq.update_quality_metadata(p_quality_id => gen_random_uuid(), p_bitrate => 1), false,
           'an unknown quality: false');
+select throws_ok(format('select vq.update_quality_metadata(p_quality_id => %L, p_bitrate => -1)',
+                        gen_random_uuid()),
+                 '22003', null, 'an unknown quality with a bad argument: the argument''s error');
+
+-- the by-video form: the same change, only for a quality of that video
+select id as other_vid from vq.create_video(p_title => 'another video') \gset
+select is(vq.update_video_quality_metadata(p_video_id => :'other_vid', p_quality_id => :'qid3',
+                                           p_bitrate => 777),
+          false, 'by video: a quality of another video is not found (false)');
+select ok(vq.update_video_quality_metadata(p_video_id => :'vid', p_quality_id => :'qid3',
+                                           p_bitrate => 777, p_codec => 'av1'),
+          'by video: the quality of that video (true)');
+select results_eq(format('select bitrate, codec, url from vq.video_qualities where id = %L', :'qid3'),
+                  $$ values (777, 'av1', 'https://cdn.example/480p.mp4') $$,
+                  'by video: only the given fields changed');
+select throws_ok(format('select vq.update_video_quality_metadata(null, %L)', :'qid3'),
+                 '22004', 'p_video_id is required', 'by video: a null p_video_id raises 22004');
+select throws_ok(format('select vq.update_video_quality_metadata(%L, %L, p_url => %L)',
+                        :'vid', :'qid3', ' '),
+                 '22023', null, 'by video: a blank url raises 22023');
+select throws_ok(format('select vq.update_video_quality_metadata(%L, %L, p_bitrate => -5)',
+                        :'vid', :'qid3'),
+                 '22003', null, 'by video: a number out of range raises 22003');
 
 select * from finish();
 rollback;

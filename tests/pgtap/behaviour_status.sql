@@ -25,6 +25,7 @@ select f.status as from_s, t.status as to_s,
   from vq.quality_statuses f
   cross join vq.quality_statuses t
   cross join unnest(array['update_quality_status', 'update_quality_metadata',
+                          'update_video_quality_status', 'update_video_quality_metadata',
                           'update_qualities_status', 'update']) w(writer)
  where f.status <> t.status;
 update pair set qid = (vq.create_video_quality(
@@ -38,6 +39,9 @@ select is((select count(*)::int from pair where not allowed and writer = 'update
           '4 forbidden pairs');
 
 -- the statement each writer runs for a pair
+create function pg_temp.video_of(p_quality_id uuid) returns uuid language sql as $$
+    select video_id from vq.video_qualities where id = p_quality_id
+$$;
 create function pg_temp.change_sql(p pair) returns text language sql as $$
     select case p.writer
         when 'update_quality_status' then
@@ -46,6 +50,12 @@ create function pg_temp.change_sql(p pair) returns text language sql as $$
         when 'update_quality_metadata' then
             format('select vq.update_quality_metadata(p_quality_id => %L, p_status => %L)',
                    p.qid, p.to_s)
+        when 'update_video_quality_status' then
+            format('select vq.update_video_quality_status(p_video_id => %L, p_quality_id => %L, '
+                   'p_status => %L)', pg_temp.video_of(p.qid), p.qid, p.to_s)
+        when 'update_video_quality_metadata' then
+            format('select vq.update_video_quality_metadata(p_video_id => %L, p_quality_id => %L, '
+                   'p_status => %L)', pg_temp.video_of(p.qid), p.qid, p.to_s)
         when 'update_qualities_status' then
             format('select vq.update_qualities_status(p_quality_ids => array[%L]::uuid[], '
                    'p_status => %L)', p.qid, p.to_s)
@@ -53,18 +63,18 @@ create function pg_temp.change_sql(p pair) returns text language sql as $$
     end
 $$;
 
--- allowed: 7 pairs x 4 writers
+-- allowed: 8 pairs x 6 writers
 select lives_ok(pg_temp.change_sql(p), format('%s: %s -> %s works', writer, from_s, to_s))
-  from pair p where allowed order by writer, from_s, to_s;                              -- 32
+  from pair p where allowed order by writer, from_s, to_s;                              -- 48
 select is_empty($$
     select p.writer, p.from_s, p.to_s, q.status from pair p join vq.video_qualities q on q.id = p.qid
      where p.allowed and q.status <> p.to_s
 $$, 'every allowed change took effect');
 
--- forbidden: 5 pairs x 4 writers, SQLSTATE 22023 and both statuses in the message
+-- forbidden: 4 pairs x 6 writers, SQLSTATE 22023 and both statuses in the message
 select throws_ok(pg_temp.change_sql(p), '22023', null,
                  format('%s: %s -> %s raises 22023', writer, from_s, to_s))
-  from pair p where not allowed order by writer, from_s, to_s;                          -- 16
+  from pair p where not allowed order by writer, from_s, to_s;                          -- 24
 select throws_matching(pg_temp.change_sql(p), format('from %s to %s', from_s, to_s),
                        format('%s: the message of %s -> %s names both', writer, from_s, to_s))
   from pair p where not allowed and writer = 'update_quality_status'
@@ -139,6 +149,29 @@ select results_eq(format($$select processing_started_at, processing_completed_at
 
 select is(vq.update_quality_status(p_quality_id => gen_random_uuid(), p_status => 'ready'),
           false, 'an unknown quality: false');
+
+-- the by-video form: the quality must be of that video
+select id as vid_a from vq.create_video(p_title => 'by video a') \gset
+select id as vid_b from vq.create_video(p_title => 'by video b') \gset
+select id as qid_a from vq.create_video_quality(p_video_id => :'vid_a', p_quality => '720p',
+    p_url => 'https://cdn.example/a.mp4') \gset
+select is(vq.update_video_quality_status(p_video_id => :'vid_b', p_quality_id => :'qid_a',
+                                         p_status => 'processing'),
+          false, 'by video: a quality of another video is not found (false)');
+select is((select status from vq.video_qualities where id = :'qid_a'), 'pending',
+          'by video: ... and is left unchanged');
+select is(vq.update_video_quality_status(p_video_id => :'vid_a', p_quality_id => :'qid_a',
+                                         p_status => 'processing'),
+          true, 'by video: the quality of that video changes (true)');
+select throws_ok(format('select vq.update_video_quality_status(null, %L, %L)', :'qid_a', 'ready'),
+                 '22004', 'p_video_id is required', 'by video: a null p_video_id raises 22004');
+select throws_ok(format('select vq.update_video_quality_status(%L, null, %L)', :'vid_a', 'ready'),
+                 '22004', 'p_quality_id is required', 'by video: a null p_quality_id raises 22004');
+select throws_ok(format('select vq.update_video_quality_status(%L, %L, %L)', :'vid_a', :'qid_a', 'done'),
+                 '22023', null, 'by video: an unknown status raises 22023');
+select throws_ok(format('select vq.update_quality_status(null, %L)', 'ready'),
+                 '22004', 'p_quality_id is required',
+                 'by id: a null p_quality_id still names p_quality_id');
 
 select * from finish();
 rollback;

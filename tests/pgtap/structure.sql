@@ -77,8 +77,8 @@ select col_default_is('vq'::name, 'video_qualities'::name, 'is_default'::name, '
                       'a new quality is not the default');
 select col_default_is('vq'::name, 'video_qualities'::name, 'status'::name, 'pending'::text,
                       'a new quality is pending');
-select col_is_pk('vq'::name, 'video_qualities'::name, 'id'::name,
-                 'video_qualities.id is the primary key');
+select col_is_pk('vq'::name, 'video_qualities'::name, array['id', 'video_id']::name[],
+                 'video_qualities: primary key (id, video_id), the video in every key');
 select fk_ok('vq', 'video_qualities', 'video_id', 'vq', 'videos', 'id',
              'a quality belongs to an existing video');
 select fk_ok('vq', 'video_qualities', 'quality', 'vq', 'quality_levels', 'label',

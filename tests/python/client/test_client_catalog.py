@@ -196,6 +196,40 @@ def test_update_quality_status_and_transitions(db):
         db.update_quality_status(q.id, "ready")  # failed -> ready is not allowed
 
 
+def test_calls_keyed_by_a_quality_use_the_by_video_form_once_the_video_is_known(db_url):
+    calls: list[str] = []
+    with vqdb.Catalog(db_url, maxconn=2) as writer, vqdb.Catalog(db_url, maxconn=2) as other:
+        video = writer.create_video(title="A")
+        q = writer.create_video_quality(video_id=video.id, quality="720p", url="u")
+        for catalog in (writer, other):
+            catalog.on_call = lambda function, seconds, error: calls.append(function)
+        # the writer has seen the row: by video
+        assert writer.update_quality_status(q.id, "processing") is True
+        assert writer.update_quality_metadata(str(q.id), bitrate=900) is True
+        # a Catalog that has not: by the quality alone, same outcome
+        assert other.update_quality_metadata(q.id, codec="av1") is True
+        assert other.update_quality_status(q.id, "ready") is True
+        assert calls == [
+            "update_video_quality_status",
+            "update_video_quality_metadata",
+            "update_quality_metadata",
+            "update_quality_status",
+        ]
+        (row,) = other.list_qualities_ordered(video.id)  # now the other one knows it too
+        assert (row.bitrate, row.codec, row.status) == (900, "av1", "ready")
+        calls.clear()
+        assert other.update_quality_status(q.id, "processing") is True
+        assert calls == ["update_video_quality_status"]
+        # the by-video form itself: another video has no such quality
+        stranger = writer.create_video(title="B")
+        assert writer.update_video_quality_status(stranger.id, q.id, "ready") is False
+        assert writer.update_video_quality_metadata(stranger.id, q.id, bitrate=1) is False
+        assert writer.update_video_quality_metadata(video.id, q.id, bitrate=1) is True
+        with pytest.raises(vqdb.InvalidArgument) as raised:
+            writer.update_video_quality_status(None, q.id, "ready")
+        assert raised.value.sqlstate == "22004"
+
+
 def test_update_qualities_status_counts_the_existing_rows(db):
     video = db.create_video(title="A")
     rows = db.create_video_qualities(
