@@ -7,6 +7,8 @@ alter table vq.changes
     drop constraint changes_pkey,
     add constraint changes_pkey primary key (xid, seq);
 
+drop function vq._claim_on_shards(text,integer,integer,text[]);
+
 drop function vq._distribution();
 
 drop function vq._lock_videos_of(uuid[]);
@@ -50,6 +52,101 @@ comment on function vq._leased_quality(uuid,uuid,text[]) is 'Internal. Locks and
 alter function vq._leased_quality(uuid,uuid,text[]) owner to vq_owner;
 
 revoke all on function vq._leased_quality(uuid,uuid,text[]) from public, vq_worker, vq_reader;
+
+CREATE OR REPLACE FUNCTION vq.claim_qualities(p_worker text, p_limit integer DEFAULT 1, p_lease_seconds integer DEFAULT 300, p_qualities text[] DEFAULT NULL::text[])
+ RETURNS SETOF vq.video_qualities
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+declare
+    v_label   text;
+    v_claimed integer;
+begin
+    -- The checks as one expression where they pass (a worker calls this in a loop):
+    -- each helper call costs a function call with its own search_path; the helpers
+    -- run only to name the argument that fails.
+    if p_worker is null or btrim(p_worker) = ''
+       or not length(p_worker)::numeric <@ vq._limit('p_worker')
+       or p_limit is null or not p_limit::numeric <@ vq._limit('p_limit')
+       or p_lease_seconds is null
+       or not p_lease_seconds::numeric <@ vq._limit('p_lease_seconds') then
+        perform vq._require_text('p_worker', p_worker, true);
+        perform vq._require_not_null('p_limit', p_limit);
+        perform vq._require_range('p_limit', p_limit);
+        perform vq._require_not_null('p_lease_seconds', p_lease_seconds);
+        perform vq._require_range('p_lease_seconds', p_lease_seconds);
+    end if;
+    if p_qualities is not null then
+        select l into v_label from unnest(p_qualities) l
+         where l is null or not exists (select 1 from vq.quality_levels where label = l)
+         limit 1;
+        if found then
+            raise exception 'p_qualities has %, not a known quality level (see vq.quality_levels)',
+                coalesce(quote_literal(v_label), 'a null')
+                using errcode = 'invalid_parameter_value';          -- 22023
+        end if;
+    end if;
+
+    -- Expired leases first (their work is the oldest). One whose quality has no
+    -- attempt left is not handed out again: it becomes failed in the same statement.
+    --
+    -- Both updates find their rows as "id = any (array(the picked ids))": an index
+    -- lookup per picked row whatever the plan's estimates. Joined to a CTE
+    -- instead, the cached generic plan (its limit a parameter, so 10% of the table
+    -- to the planner) hashed the whole table for every claim (docs/benchmarks.md).
+    return query
+    with taken as (
+        update vq.video_qualities q
+           set status = case when q.attempts < q.max_attempts then 'processing' else 'failed' end,
+               error_code = case when q.attempts < q.max_attempts then q.error_code
+                                 else 'lease_expired' end,
+               error_message = case when q.attempts < q.max_attempts then q.error_message
+                                    else format('the lease of %s expired at %s, on attempt %s of %s',
+                                                q.lease_owner, q.lease_expires_at, q.attempts,
+                                                q.max_attempts) end,
+               lease_owner = p_worker, lease_token = gen_random_uuid(),
+               lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+               lease_seconds = p_lease_seconds, attempts = least(q.attempts + 1, q.max_attempts),
+               progress = null,
+               processing_started_at = case when q.attempts < q.max_attempts then now()
+                                            else q.processing_started_at end
+         where q.id = any (array(
+                   select id from vq.video_qualities
+                    where status = 'processing' and lease_expires_at < now()
+                      and (p_qualities is null or quality = any (p_qualities))
+                    order by lease_expires_at
+                    limit p_limit
+                      for no key update skip locked))
+        returning q.*)
+    select * from taken where taken.status = 'processing';
+    get diagnostics v_claimed = row_count;
+
+    if v_claimed < p_limit then
+        return query
+        update vq.video_qualities q
+           set status = 'processing', lease_owner = p_worker, lease_token = gen_random_uuid(),
+               lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+               lease_seconds = p_lease_seconds, attempts = q.attempts + 1, progress = null
+         where q.id = any (array(
+                   select id from vq.video_qualities
+                    where status = 'pending' and due_at <= now()
+                      and (p_qualities is null or quality = any (p_qualities))
+                    order by due_at
+                    limit p_limit - v_claimed
+                      for no key update skip locked))
+        returning q.*;
+    end if;
+end
+$function$;
+comment on function vq.claim_qualities(text,integer,integer,text[]) is 'Leases up to p_limit qualities to the worker p_worker for p_lease_seconds (default 300) and returns their rows (status processing, with lease_token, lease_expires_at and attempts). Takes first the qualities whose lease expired with attempts left, then pending ones due now, oldest first; with p_qualities only those labels. Concurrent calls never get the same quality (SKIP LOCKED). A quality whose lease expired on its last attempt becomes failed with error_code lease_expired. A lost answer costs the qualities it leased one lease period and one attempt.
+Errors: 22004 p_worker, p_limit or p_lease_seconds is null; 22023 p_worker is blank, p_qualities holds a null or an unknown label; 22001 p_worker longer than 200; 22003 p_limit not in [1, 1000] or p_lease_seconds not in [1, 86400].';
+
+alter function vq.claim_qualities(text,integer,integer,text[]) owner to vq_owner;
+
+revoke all on function vq.claim_qualities(text,integer,integer,text[]) from public, vq_worker, vq_reader;
+
+grant EXECUTE on function vq.claim_qualities(text,integer,integer,text[]) to vq_worker;
 
 CREATE OR REPLACE FUNCTION vq.create_video_qualities(p_video_id uuid, p_qualities jsonb)
  RETURNS SETOF vq.video_qualities
@@ -246,6 +343,155 @@ alter function vq.create_video_qualities(uuid,jsonb) owner to vq_owner;
 revoke all on function vq.create_video_qualities(uuid,jsonb) from public, vq_worker, vq_reader;
 
 grant EXECUTE on function vq.create_video_qualities(uuid,jsonb) to vq_worker;
+
+CREATE OR REPLACE FUNCTION vq.create_video_quality(p_video_id uuid, p_quality text, p_url text, p_file_size bigint DEFAULT NULL::bigint, p_bitrate integer DEFAULT NULL::integer, p_resolution_width integer DEFAULT NULL::integer, p_resolution_height integer DEFAULT NULL::integer, p_codec text DEFAULT NULL::text, p_container text DEFAULT NULL::text, p_duration double precision DEFAULT NULL::double precision, p_fps double precision DEFAULT NULL::double precision, p_pixel_format text DEFAULT NULL::text, p_color_space text DEFAULT NULL::text, p_audio_codec text DEFAULT NULL::text, p_audio_bitrate integer DEFAULT NULL::integer, p_audio_channels integer DEFAULT NULL::integer, p_audio_sample_rate integer DEFAULT NULL::integer, p_aspect_ratio text DEFAULT NULL::text, p_frame_count bigint DEFAULT NULL::bigint, p_encoding_time double precision DEFAULT NULL::double precision, p_is_default boolean DEFAULT false, p_status text DEFAULT 'pending'::text, p_processing_started_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_max_attempts integer DEFAULT NULL::integer)
+ RETURNS vq.video_qualities
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+declare
+    v_quality vq.video_qualities;
+begin
+    -- the checks in one expression where they pass (nearly every call): each helper
+    -- call is a statement of its own, run only to name the argument that fails
+    if p_video_id is null or p_url is null or btrim(p_url) = '' or p_is_default is null
+       or not exists (select 1 from vq.quality_levels where label = p_quality)
+       or not exists (select 1 from vq.quality_statuses where status = p_status)
+       or not coalesce(p_max_attempts::numeric <@ vq._limit('p_max_attempts'), true)
+       or not vq._quality_metadata_ok(p_url, p_file_size, p_bitrate, p_resolution_width,
+                  p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
+                  p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels,
+                  p_audio_sample_rate, p_aspect_ratio, p_frame_count, p_encoding_time, null) then
+        perform vq._require_not_null('p_video_id', p_video_id);
+        perform vq._require_text('p_quality', p_quality, true);
+        if not exists (select 1 from vq.quality_levels where label = p_quality) then
+            raise exception 'p_quality = % is not a known quality level (see vq.quality_levels)',
+                quote_literal(p_quality)
+                using errcode = 'invalid_parameter_value';              -- 22023
+        end if;
+        perform vq._require_text('p_url', p_url, true);
+        perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
+            p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
+            p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
+            p_aspect_ratio, p_frame_count, p_encoding_time, null);
+        perform vq._require_range('p_max_attempts', p_max_attempts);
+        perform vq._require_not_null('p_is_default', p_is_default);
+        perform vq._require_not_null('p_status', p_status);
+        perform vq._require_quality_status('p_status', p_status);
+    end if;
+    if p_is_default and p_status <> 'ready' then
+        raise exception 'p_is_default is true but p_status = %: the default quality must be ready',
+            quote_literal(p_status)
+            using errcode = 'invalid_parameter_value';              -- 22023
+    end if;
+
+    -- Lock the video (as set_default_quality does) so that defaults of one video
+    -- change one at a time; this also proves the video exists.
+    perform 1 from vq.videos where id = p_video_id for no key update;
+    if not found then
+        raise exception 'p_video_id = % does not exist', p_video_id
+            using errcode = 'no_data_found';                        -- P0002
+    end if;
+    if p_is_default then
+        -- the rows this call changes (the current default, and this quality if it
+        -- exists), locked in id order as every other writer does, so that a batch
+        -- over the same rows cannot deadlock with it
+        perform 1 from vq.video_qualities
+         where video_id = p_video_id and (is_default or quality = p_quality)
+         order by id
+           for no key update;
+        update vq.video_qualities set is_default = false
+         where video_id = p_video_id and is_default and quality <> p_quality;
+    end if;
+
+    insert into vq.video_qualities as q (
+        video_id, quality, url, file_size, bitrate, resolution_width, resolution_height,
+        codec, container, duration, fps, pixel_format, color_space, audio_codec,
+        audio_bitrate, audio_channels, audio_sample_rate, aspect_ratio, frame_count,
+        encoding_time, is_default, status, processing_started_at, max_attempts)
+    values (
+        p_video_id, p_quality, p_url, p_file_size, p_bitrate, p_resolution_width,
+        p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
+        p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
+        p_aspect_ratio, p_frame_count, p_encoding_time, p_is_default, p_status,
+        p_processing_started_at, p_max_attempts)
+    on conflict (video_id, quality) do update set
+        url = excluded.url, file_size = excluded.file_size, bitrate = excluded.bitrate,
+        resolution_width = excluded.resolution_width,
+        resolution_height = excluded.resolution_height,
+        codec = excluded.codec, container = excluded.container, duration = excluded.duration,
+        fps = excluded.fps, pixel_format = excluded.pixel_format,
+        color_space = excluded.color_space, audio_codec = excluded.audio_codec,
+        audio_bitrate = excluded.audio_bitrate, audio_channels = excluded.audio_channels,
+        audio_sample_rate = excluded.audio_sample_rate, aspect_ratio = excluded.aspect_ratio,
+        frame_count = excluded.frame_count, encoding_time = excluded.encoding_time,
+        -- a restart never takes the default away; leaving 'ready' does (trigger)
+        is_default = excluded.is_default or q.is_default,
+        status = excluded.status,
+        error_message = null,
+        processing_started_at = excluded.processing_started_at,
+        processing_completed_at = null,
+        -- a new series of attempts, due now; a lease on the old row is ended
+        attempts = 0, max_attempts = excluded.max_attempts, due_at = now(),
+        lease_owner = null, lease_token = null, lease_expires_at = null, progress = null,
+        error_code = null
+    returning * into v_quality;
+    if v_quality.status = 'pending' then
+        perform pg_notify('vq_work', '');   -- wakes workers waiting in LISTEN vq_work
+    end if;
+    return v_quality;
+end
+$function$;
+comment on function vq.create_video_quality(uuid,text,text,bigint,integer,integer,integer,text,text,double precision,double precision,text,text,text,integer,integer,integer,text,bigint,double precision,boolean,text,timestamp with time zone,integer) is 'Creates the quality p_quality of the video p_video_id and returns its row; when that quality exists, restarts it (same id) with this call''s values, so a repeated call is safe. With p_is_default the quality becomes the only default of its video. As work, the quality is claimable by vq.claim_qualities while pending; p_max_attempts (default 3) is how many claims it gets; a restart begins a new series of attempts, due now, and ends any lease on it.
+Errors: 22004 p_video_id, p_quality, p_url, p_is_default or p_status is null; 22023 p_quality is not in vq.quality_levels, p_status is not pending/processing/ready/failed, p_is_default with a status other than ready, or a restart whose status change is not allowed; 22001 a text longer than its limit; 22003 a number (p_max_attempts included) out of its range (limits: vq._limit); P0002 p_video_id does not exist; 22P02 p_video_id is not a UUID; 22007 p_processing_started_at is not a time.';
+
+alter function vq.create_video_quality(uuid,text,text,bigint,integer,integer,integer,text,text,double precision,double precision,text,text,text,integer,integer,integer,text,bigint,double precision,boolean,text,timestamp with time zone,integer) owner to vq_owner;
+
+revoke all on function vq.create_video_quality(uuid,text,text,bigint,integer,integer,integer,text,text,double precision,double precision,text,text,text,integer,integer,integer,text,bigint,double precision,boolean,text,timestamp with time zone,integer) from public, vq_worker, vq_reader;
+
+grant EXECUTE on function vq.create_video_quality(uuid,text,text,bigint,integer,integer,integer,text,text,double precision,double precision,text,text,text,integer,integer,integer,text,bigint,double precision,boolean,text,timestamp with time zone,integer) to vq_worker;
+
+CREATE OR REPLACE FUNCTION vq.delete_video(p_video_id uuid)
+ RETURNS SETOF text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+declare
+    v_urls text[];
+begin
+    perform vq._require_not_null('p_video_id', p_video_id);
+
+    -- the video row first, as every writer locks it: a concurrent set_default_quality
+    -- or create_video_quality waits, then finds no video
+    perform 1 from vq.videos where id = p_video_id for update;
+    if found then
+        select array_remove(array[v.url, v.thumbnail_url], null)
+               || coalesce((select array_agg(q.url order by l.rank)
+                              from vq.video_qualities q
+                              join vq.quality_levels l on l.label = q.quality
+                             where q.video_id = p_video_id), '{}')
+          into v_urls
+          from vq.videos v
+         where v.id = p_video_id;
+        delete from vq.videos where id = p_video_id;
+        insert into vq.deleted_videos (id, urls) values (p_video_id, v_urls)
+        on conflict (id) do update set urls = excluded.urls, deleted_at = now();
+    else
+        select d.urls into v_urls from vq.deleted_videos d where d.id = p_video_id;
+    end if;
+    return query select unnest(coalesce(v_urls, '{}'));
+end
+$function$;
+comment on function vq.delete_video(uuid) is 'Deletes the video p_video_id and all its qualities, whatever their status or default, and returns the URLs of their files (the video''s url and thumbnail_url, then each quality''s, best first). Safe to repeat: a repeated call returns the same URLs; a video that never existed returns none.
+Errors: 22004 p_video_id is null; 22P02 p_video_id is not a UUID.';
+
+alter function vq.delete_video(uuid) owner to vq_owner;
+
+revoke all on function vq.delete_video(uuid) from public, vq_worker, vq_reader;
+
+grant EXECUTE on function vq.delete_video(uuid) to vq_worker;
 
 CREATE OR REPLACE FUNCTION vq.fail_quality(p_quality_id uuid, p_lease_token uuid, p_error_code text, p_error_message text DEFAULT NULL::text, p_retryable boolean DEFAULT true)
  RETURNS vq.video_qualities

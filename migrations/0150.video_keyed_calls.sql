@@ -12,6 +12,82 @@ alter table vq.changes
     drop constraint changes_pkey,
     add constraint changes_pkey primary key (xid, seq, video_id);
 
+-- Internal: vq.claim_qualities when the catalog is sharded by video with Citus
+-- (docs/scaling.md, "The work queue"), where a row lock over many shards at once
+-- is not possible. The same choice of work in the same order -- expired leases
+-- first, then due work, oldest first -- found without a lock on every shard;
+-- then each candidate is taken on its own shard: locked with SKIP LOCKED (a row
+-- another claim holds is passed over, as on one server), checked again (another
+-- claim may have taken it since it was found), and leased by an update of that
+-- one row, its token drawn beforehand (Citus takes no volatile function in an
+-- update). The arguments are claim_qualities', checked there. tests/pgtap/behaviour_queue.sql runs both ways on one server and
+-- compares them.
+create or replace function vq._claim_on_shards(
+    p_worker        text,
+    p_limit         integer,
+    p_lease_seconds integer,
+    p_qualities     text[]
+) returns setof vq.video_qualities
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_candidate record;
+    v_row       vq.video_qualities;
+    v_claimed   integer := 0;
+    v_taken     boolean;
+    v_token     uuid;
+begin
+    -- a few more candidates than wanted: concurrent claims find the same ones
+    for v_candidate in
+        select q.video_id, q.id
+          from vq.video_qualities q
+         where ((q.status = 'processing' and q.lease_expires_at < now())
+                or (q.status = 'pending' and q.due_at <= now()))
+           and (p_qualities is null or q.quality = any (p_qualities))
+         order by q.status = 'pending', coalesce(q.lease_expires_at, q.due_at)
+         limit p_limit * 2 + 8
+    loop
+        select * into v_row
+          from vq.video_qualities q
+         where q.video_id = v_candidate.video_id and q.id = v_candidate.id
+           and ((q.status = 'processing' and q.lease_expires_at < now())
+                or (q.status = 'pending' and q.due_at <= now()))
+           for no key update skip locked;
+        continue when not found;
+        v_token := gen_random_uuid();
+        -- the new values computed here, from the locked row: Citus takes no
+        -- volatile function in an update, and no stable one inside a CASE. As
+        -- claim_qualities: an expired lease with no attempt left becomes failed.
+        v_taken := v_row.status = 'pending' or v_row.attempts < v_row.max_attempts;
+        if not v_taken then
+            v_row.error_code := 'lease_expired';
+            v_row.error_message := format('the lease of %s expired at %s, on attempt %s of %s',
+                                          v_row.lease_owner, v_row.lease_expires_at,
+                                          v_row.attempts, v_row.max_attempts);
+        elsif v_row.status = 'processing' then
+            v_row.processing_started_at := now();   -- a pending one: the trigger starts it
+        end if;
+        update vq.video_qualities q
+           set status = case when v_taken then 'processing' else 'failed' end,
+               error_code = v_row.error_code, error_message = v_row.error_message,
+               lease_owner = p_worker, lease_token = v_token,
+               lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+               lease_seconds = p_lease_seconds, attempts = least(q.attempts + 1, q.max_attempts),
+               progress = null, processing_started_at = v_row.processing_started_at
+         where q.video_id = v_row.video_id and q.id = v_row.id
+        returning q.* into v_row;
+        if v_row.status = 'processing' then
+            return next v_row;
+            v_claimed := v_claimed + 1;
+            exit when v_claimed >= p_limit;
+        end if;
+    end loop;
+end
+$$;
+comment on function vq._claim_on_shards is
+'Internal: vq.claim_qualities for a catalog sharded by video (Citus), one candidate at a time on its own shard; the same work in the same order, each quality leased once. Raises nothing of its own.';
+
 -- Internal: how the catalog is laid out when it is sharded by video with Citus
 -- (docs/scaling.md): each table of vq, either distributed by the column that
 -- holds its video's id (all of them co-located with vq.videos, so that one
@@ -120,6 +196,116 @@ end
 $$;
 comment on function vq._lock_videos_of is
 'Internal: locks the videos of the qualities p_quality_ids (for no key update), one statement per video in id order, and returns their ids; qualities that do not exist add nothing.';
+
+-- API: hands out work. Up to p_limit qualities are leased to p_worker for
+-- p_lease_seconds: first those whose lease expired (their worker died; stall
+-- recovery needs no other process), then pending ones that are due, oldest
+-- first; with p_qualities only those labels. SKIP LOCKED: concurrent claims
+-- never wait for each other and never get the same row. A quality whose lease
+-- expired on its last attempt is not handed out again: it becomes failed
+-- (error_code lease_expired).
+create or replace function vq.claim_qualities(
+    p_worker        text,
+    p_limit         integer default 1,
+    p_lease_seconds integer default 300,
+    p_qualities     text[] default null
+) returns setof vq.video_qualities
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_label   text;
+    v_claimed integer;
+begin
+    -- The checks as one expression where they pass (a worker calls this in a loop):
+    -- each helper call costs a function call with its own search_path; the helpers
+    -- run only to name the argument that fails.
+    if p_worker is null or btrim(p_worker) = ''
+       or not length(p_worker)::numeric <@ vq._limit('p_worker')
+       or p_limit is null or not p_limit::numeric <@ vq._limit('p_limit')
+       or p_lease_seconds is null
+       or not p_lease_seconds::numeric <@ vq._limit('p_lease_seconds') then
+        perform vq._require_text('p_worker', p_worker, true);
+        perform vq._require_not_null('p_limit', p_limit);
+        perform vq._require_range('p_limit', p_limit);
+        perform vq._require_not_null('p_lease_seconds', p_lease_seconds);
+        perform vq._require_range('p_lease_seconds', p_lease_seconds);
+    end if;
+    if p_qualities is not null then
+        select l into v_label from unnest(p_qualities) l
+         where l is null or not exists (select 1 from vq.quality_levels where label = l)
+         limit 1;
+        if found then
+            raise exception 'p_qualities has %, not a known quality level (see vq.quality_levels)',
+                coalesce(quote_literal(v_label), 'a null')
+                using errcode = 'invalid_parameter_value';          -- 22023
+        end if;
+    end if;
+
+    -- Sharded by video with Citus, where a lock over many shards at once is not
+    -- possible (citus.version exists where Citus is loaded): the same claim, one
+    -- shard at a time.
+    if current_setting('citus.version', true) is not null then
+        return query select * from vq._claim_on_shards(p_worker, p_limit, p_lease_seconds,
+                                                       p_qualities);
+        return;
+    end if;
+
+    -- Expired leases first (their work is the oldest). One whose quality has no
+    -- attempt left is not handed out again: it becomes failed in the same statement.
+    --
+    -- Both updates find their rows as "id = any (array(the picked ids))": an index
+    -- lookup per picked row whatever the plan's estimates. Joined to a CTE
+    -- instead, the cached generic plan (its limit a parameter, so 10% of the table
+    -- to the planner) hashed the whole table for every claim (docs/benchmarks.md).
+    return query
+    with taken as (
+        update vq.video_qualities q
+           set status = case when q.attempts < q.max_attempts then 'processing' else 'failed' end,
+               error_code = case when q.attempts < q.max_attempts then q.error_code
+                                 else 'lease_expired' end,
+               error_message = case when q.attempts < q.max_attempts then q.error_message
+                                    else format('the lease of %s expired at %s, on attempt %s of %s',
+                                                q.lease_owner, q.lease_expires_at, q.attempts,
+                                                q.max_attempts) end,
+               lease_owner = p_worker, lease_token = gen_random_uuid(),
+               lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+               lease_seconds = p_lease_seconds, attempts = least(q.attempts + 1, q.max_attempts),
+               progress = null,
+               processing_started_at = case when q.attempts < q.max_attempts then now()
+                                            else q.processing_started_at end
+         where q.id = any (array(
+                   select id from vq.video_qualities
+                    where status = 'processing' and lease_expires_at < now()
+                      and (p_qualities is null or quality = any (p_qualities))
+                    order by lease_expires_at
+                    limit p_limit
+                      for no key update skip locked))
+        returning q.*)
+    select * from taken where taken.status = 'processing';
+    get diagnostics v_claimed = row_count;
+
+    if v_claimed < p_limit then
+        return query
+        update vq.video_qualities q
+           set status = 'processing', lease_owner = p_worker, lease_token = gen_random_uuid(),
+               lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+               lease_seconds = p_lease_seconds, attempts = q.attempts + 1, progress = null
+         where q.id = any (array(
+                   select id from vq.video_qualities
+                    where status = 'pending' and due_at <= now()
+                      and (p_qualities is null or quality = any (p_qualities))
+                    order by due_at
+                    limit p_limit - v_claimed
+                      for no key update skip locked))
+        returning q.*;
+    end if;
+end
+$$;
+comment on function vq.claim_qualities is
+'Leases up to p_limit qualities to the worker p_worker for p_lease_seconds (default 300) and returns their rows (status processing, with lease_token, lease_expires_at and attempts). Takes first the qualities whose lease expired with attempts left, then pending ones due now, oldest first; with p_qualities only those labels. Concurrent calls never get the same quality (SKIP LOCKED). A quality whose lease expired on its last attempt becomes failed with error_code lease_expired. A lost answer costs the qualities it leased one lease period and one attempt.
+Errors: 22004 p_worker, p_limit or p_lease_seconds is null; 22023 p_worker is blank, p_qualities holds a null or an unknown label; 22001 p_worker longer than 200; 22003 p_limit not in [1, 1000] or p_lease_seconds not in [1, 86400].';
 
 -- API: a whole ladder of a video in one call and one transaction. Each element
 -- of p_qualities is an object with the arguments of create_video_quality without
@@ -259,7 +445,8 @@ begin
                         error_message = null,
                         processing_started_at = excluded.processing_started_at,
                         processing_completed_at = null,
-                        attempts = 0, max_attempts = excluded.max_attempts, due_at = now(),
+                        attempts = 0, max_attempts = excluded.max_attempts,
+                        due_at = excluded.due_at,
                         lease_owner = null, lease_token = null, lease_expires_at = null,
                         progress = null, error_code = null
                     returning q.id)
@@ -330,6 +517,183 @@ comment on function vq.create_video_qualities is
 'Creates (or restarts) every quality of p_qualities for the video p_video_id in one transaction and returns their rows in ladder order. p_qualities is a JSON array of objects whose keys are create_video_quality''s arguments without p_ (quality and url required; status defaults to pending; max_attempts, the attempts a worker gets at it, to 3). All or nothing. A quality given twice is written as the later element says.
 Errors: 22004 p_video_id or p_qualities is null; 22023 p_qualities is not an array of objects or has an unknown key; P0002 p_video_id does not exist; 22P02 a value of the wrong type; 22007 a start time that is not a time; and every error of create_video_quality, with the message prefixed by p_qualities[N] (1-based).';
 
+-- API: creates one quality of a video. For a (video, quality) that exists it
+-- restarts that row instead of failing, so a worker may repeat the call safely:
+-- the new call's url, metadata, status and start time replace the old ones,
+-- the row keeps its id and created_at, and the status change follows the
+-- transition rules (a call with the row's own status is always allowed).
+create or replace function vq.create_video_quality(
+    p_video_id              uuid,
+    p_quality               text,
+    p_url                   text,
+    p_file_size             bigint default null,
+    p_bitrate               integer default null,
+    p_resolution_width      integer default null,
+    p_resolution_height     integer default null,
+    p_codec                 text default null,
+    p_container             text default null,
+    p_duration              double precision default null,
+    p_fps                   double precision default null,
+    p_pixel_format          text default null,
+    p_color_space           text default null,
+    p_audio_codec           text default null,
+    p_audio_bitrate         integer default null,
+    p_audio_channels        integer default null,
+    p_audio_sample_rate     integer default null,
+    p_aspect_ratio          text default null,
+    p_frame_count           bigint default null,
+    p_encoding_time         double precision default null,
+    p_is_default            boolean default false,
+    p_status                text default 'pending',
+    p_processing_started_at timestamptz default null,
+    p_max_attempts          integer default null
+) returns vq.video_qualities
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_quality vq.video_qualities;
+begin
+    -- the checks in one expression where they pass (nearly every call): each helper
+    -- call is a statement of its own, run only to name the argument that fails
+    if p_video_id is null or p_url is null or btrim(p_url) = '' or p_is_default is null
+       or not exists (select 1 from vq.quality_levels where label = p_quality)
+       or not exists (select 1 from vq.quality_statuses where status = p_status)
+       or not coalesce(p_max_attempts::numeric <@ vq._limit('p_max_attempts'), true)
+       or not vq._quality_metadata_ok(p_url, p_file_size, p_bitrate, p_resolution_width,
+                  p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
+                  p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels,
+                  p_audio_sample_rate, p_aspect_ratio, p_frame_count, p_encoding_time, null) then
+        perform vq._require_not_null('p_video_id', p_video_id);
+        perform vq._require_text('p_quality', p_quality, true);
+        if not exists (select 1 from vq.quality_levels where label = p_quality) then
+            raise exception 'p_quality = % is not a known quality level (see vq.quality_levels)',
+                quote_literal(p_quality)
+                using errcode = 'invalid_parameter_value';              -- 22023
+        end if;
+        perform vq._require_text('p_url', p_url, true);
+        perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
+            p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
+            p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
+            p_aspect_ratio, p_frame_count, p_encoding_time, null);
+        perform vq._require_range('p_max_attempts', p_max_attempts);
+        perform vq._require_not_null('p_is_default', p_is_default);
+        perform vq._require_not_null('p_status', p_status);
+        perform vq._require_quality_status('p_status', p_status);
+    end if;
+    if p_is_default and p_status <> 'ready' then
+        raise exception 'p_is_default is true but p_status = %: the default quality must be ready',
+            quote_literal(p_status)
+            using errcode = 'invalid_parameter_value';              -- 22023
+    end if;
+
+    -- Lock the video (as set_default_quality does) so that defaults of one video
+    -- change one at a time; this also proves the video exists.
+    perform 1 from vq.videos where id = p_video_id for no key update;
+    if not found then
+        raise exception 'p_video_id = % does not exist', p_video_id
+            using errcode = 'no_data_found';                        -- P0002
+    end if;
+    if p_is_default then
+        -- the rows this call changes (the current default, and this quality if it
+        -- exists), locked in id order as every other writer does, so that a batch
+        -- over the same rows cannot deadlock with it
+        perform 1 from vq.video_qualities
+         where video_id = p_video_id and (is_default or quality = p_quality)
+         order by id
+           for no key update;
+        update vq.video_qualities set is_default = false
+         where video_id = p_video_id and is_default and quality <> p_quality;
+    end if;
+
+    insert into vq.video_qualities as q (
+        video_id, quality, url, file_size, bitrate, resolution_width, resolution_height,
+        codec, container, duration, fps, pixel_format, color_space, audio_codec,
+        audio_bitrate, audio_channels, audio_sample_rate, aspect_ratio, frame_count,
+        encoding_time, is_default, status, processing_started_at, max_attempts)
+    values (
+        p_video_id, p_quality, p_url, p_file_size, p_bitrate, p_resolution_width,
+        p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
+        p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
+        p_aspect_ratio, p_frame_count, p_encoding_time, p_is_default, p_status,
+        p_processing_started_at, p_max_attempts)
+    on conflict (video_id, quality) do update set
+        url = excluded.url, file_size = excluded.file_size, bitrate = excluded.bitrate,
+        resolution_width = excluded.resolution_width,
+        resolution_height = excluded.resolution_height,
+        codec = excluded.codec, container = excluded.container, duration = excluded.duration,
+        fps = excluded.fps, pixel_format = excluded.pixel_format,
+        color_space = excluded.color_space, audio_codec = excluded.audio_codec,
+        audio_bitrate = excluded.audio_bitrate, audio_channels = excluded.audio_channels,
+        audio_sample_rate = excluded.audio_sample_rate, aspect_ratio = excluded.aspect_ratio,
+        frame_count = excluded.frame_count, encoding_time = excluded.encoding_time,
+        -- a restart never takes the default away; leaving 'ready' does (trigger)
+        is_default = excluded.is_default or q.is_default,
+        status = excluded.status,
+        error_message = null,
+        processing_started_at = excluded.processing_started_at,
+        processing_completed_at = null,
+        -- a new series of attempts, due now (the column's default: sharded by video,
+        -- Citus takes no now() here); a lease on the old row is ended
+        attempts = 0, max_attempts = excluded.max_attempts, due_at = excluded.due_at,
+        lease_owner = null, lease_token = null, lease_expires_at = null, progress = null,
+        error_code = null
+    returning * into v_quality;
+    if v_quality.status = 'pending' then
+        perform pg_notify('vq_work', '');   -- wakes workers waiting in LISTEN vq_work
+    end if;
+    return v_quality;
+end
+$$;
+comment on function vq.create_video_quality is
+'Creates the quality p_quality of the video p_video_id and returns its row; when that quality exists, restarts it (same id) with this call''s values, so a repeated call is safe. With p_is_default the quality becomes the only default of its video. As work, the quality is claimable by vq.claim_qualities while pending; p_max_attempts (default 3) is how many claims it gets; a restart begins a new series of attempts, due now, and ends any lease on it.
+Errors: 22004 p_video_id, p_quality, p_url, p_is_default or p_status is null; 22023 p_quality is not in vq.quality_levels, p_status is not pending/processing/ready/failed, p_is_default with a status other than ready, or a restart whose status change is not allowed; 22001 a text longer than its limit; 22003 a number (p_max_attempts included) out of its range (limits: vq._limit); P0002 p_video_id does not exist; 22P02 p_video_id is not a UUID; 22007 p_processing_started_at is not a time.';
+
+-- API: deletes a video and its qualities; returns the URLs of their files.
+-- The rows go (the qualities with their video, on delete cascade), so every read
+-- and write afterwards sees a video that does not exist: reads return no row,
+-- writes false or P0002, a worker still encoding one of its qualities gets false
+-- from its next update. A tombstone keeps the URLs, so a repeated call returns
+-- the same URLs; a video that never existed returns none.
+create or replace function vq.delete_video(p_video_id uuid)
+returns setof text
+language plpgsql
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    v_urls text[];
+begin
+    perform vq._require_not_null('p_video_id', p_video_id);
+
+    -- the video row first, as every writer locks it: a concurrent set_default_quality
+    -- or create_video_quality waits, then finds no video
+    perform 1 from vq.videos where id = p_video_id for update;
+    if found then
+        select array_remove(array[v.url, v.thumbnail_url], null)
+               || coalesce((select array_agg(q.url order by l.rank)
+                              from vq.video_qualities q
+                              join vq.quality_levels l on l.label = q.quality
+                             where q.video_id = p_video_id), '{}')
+          into v_urls
+          from vq.videos v
+         where v.id = p_video_id;
+        delete from vq.videos where id = p_video_id;
+        insert into vq.deleted_videos (id, urls) values (p_video_id, v_urls)
+        -- deleted_at: the column's default, now() (sharded by video, Citus takes no
+        -- now() in a DO UPDATE)
+        on conflict (id) do update set urls = excluded.urls, deleted_at = excluded.deleted_at;
+    else
+        select d.urls into v_urls from vq.deleted_videos d where d.id = p_video_id;
+    end if;
+    return query select unnest(coalesce(v_urls, '{}'));
+end
+$$;
+comment on function vq.delete_video is
+'Deletes the video p_video_id and all its qualities, whatever their status or default, and returns the URLs of their files (the video''s url and thumbnail_url, then each quality''s, best first). Safe to repeat: a repeated call returns the same URLs; a video that never existed returns none.
+Errors: 22004 p_video_id is null; 22P02 p_video_id is not a UUID.';
+
 -- API: the end of a failed encode. The error is recorded; the quality goes back
 -- to pending, due after a backoff that grows with its attempts (vq._retry_delay),
 -- while it has attempts left and the error is retryable; otherwise it is failed.
@@ -356,10 +720,14 @@ begin
         return v_quality;                                   -- a repeat: already done
     end if;
     v_retry := p_retryable and v_quality.attempts < v_quality.max_attempts;
+    if v_retry then
+        v_quality.due_at := now() + vq._retry_delay(v_quality.attempts);
+    end if;
+    -- the new due time computed above, from the locked row: sharded by video,
+    -- Citus takes no now() inside a CASE of an update
     update vq.video_qualities
        set status = case when v_retry then 'pending' else 'failed' end,
-           due_at = case when v_retry then now() + vq._retry_delay(v_quality.attempts)
-                         else due_at end,
+           due_at = v_quality.due_at,
            error_code = p_error_code, error_message = p_error_message,
            lease_expires_at = null              -- ended by its holder: keep owner and token
      where id = p_quality_id and video_id = v_quality.video_id

@@ -44,6 +44,15 @@ begin
         end if;
     end if;
 
+    -- Sharded by video with Citus, where a lock over many shards at once is not
+    -- possible (citus.version exists where Citus is loaded): the same claim, one
+    -- shard at a time.
+    if current_setting('citus.version', true) is not null then
+        return query select * from vq._claim_on_shards(p_worker, p_limit, p_lease_seconds,
+                                                       p_qualities);
+        return;
+    end if;
+
     -- Expired leases first (their work is the oldest). One whose quality has no
     -- attempt left is not handed out again: it becomes failed in the same statement.
     --

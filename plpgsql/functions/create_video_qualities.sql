@@ -136,7 +136,8 @@ begin
                         error_message = null,
                         processing_started_at = excluded.processing_started_at,
                         processing_completed_at = null,
-                        attempts = 0, max_attempts = excluded.max_attempts, due_at = now(),
+                        attempts = 0, max_attempts = excluded.max_attempts,
+                        due_at = excluded.due_at,
                         lease_owner = null, lease_token = null, lease_expires_at = null,
                         progress = null, error_code = null
                     returning q.id)

@@ -115,8 +115,9 @@ begin
         error_message = null,
         processing_started_at = excluded.processing_started_at,
         processing_completed_at = null,
-        -- a new series of attempts, due now; a lease on the old row is ended
-        attempts = 0, max_attempts = excluded.max_attempts, due_at = now(),
+        -- a new series of attempts, due now (the column's default: sharded by video,
+        -- Citus takes no now() here); a lease on the old row is ended
+        attempts = 0, max_attempts = excluded.max_attempts, due_at = excluded.due_at,
         lease_owner = null, lease_token = null, lease_expires_at = null, progress = null,
         error_code = null
     returning * into v_quality;

@@ -29,7 +29,9 @@ begin
          where v.id = p_video_id;
         delete from vq.videos where id = p_video_id;
         insert into vq.deleted_videos (id, urls) values (p_video_id, v_urls)
-        on conflict (id) do update set urls = excluded.urls, deleted_at = now();
+        -- deleted_at: the column's default, now() (sharded by video, Citus takes no
+        -- now() in a DO UPDATE)
+        on conflict (id) do update set urls = excluded.urls, deleted_at = excluded.deleted_at;
     else
         select d.urls into v_urls from vq.deleted_videos d where d.id = p_video_id;
     end if;

@@ -24,10 +24,14 @@ begin
         return v_quality;                                   -- a repeat: already done
     end if;
     v_retry := p_retryable and v_quality.attempts < v_quality.max_attempts;
+    if v_retry then
+        v_quality.due_at := now() + vq._retry_delay(v_quality.attempts);
+    end if;
+    -- the new due time computed above, from the locked row: sharded by video,
+    -- Citus takes no now() inside a CASE of an update
     update vq.video_qualities
        set status = case when v_retry then 'pending' else 'failed' end,
-           due_at = case when v_retry then now() + vq._retry_delay(v_quality.attempts)
-                         else due_at end,
+           due_at = v_quality.due_at,
            error_code = p_error_code, error_message = p_error_message,
            lease_expires_at = null              -- ended by its holder: keep owner and token
      where id = p_quality_id and video_id = v_quality.video_id

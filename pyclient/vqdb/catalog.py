@@ -270,6 +270,10 @@ class Catalog:
         *,
         read: bool,
     ) -> Rows:
+        if "video_id" in required and required["video_id"] is None:
+            # The server says the same; but sharded by video with Citus, a call
+            # delegated by a NULL video crashes the coordinator (docs/scaling.md)
+            raise InvalidArgument("22004", f"vq.{function}: p_video_id is required")
         args = dict(required)
         if optional:
             args.update({k: v for k, v in optional.items() if v is not None})

@@ -2,7 +2,7 @@
 
     vqdb migrate | rollback [--count N] | status | check | queue [--json]
          | watch [--json] [--since POSITION|oldest] [--count N] | demo [--videos N] [--threads T]
-         | exporter [--listen HOST:PORT]
+         | exporter [--listen HOST:PORT] | distribute
 
 Every command takes ``--database URL`` (default: DATABASE_URL, else libpq's
 PG* variables).
@@ -162,6 +162,21 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_distribute(args: argparse.Namespace) -> int:
+    """Shard the migrated catalog by video on a Citus coordinator (vqdb.distribute)."""
+    from vqdb import distribute
+
+    try:
+        report = distribute.distribute(args.database)
+    except distribute.NotReady as exc:
+        print(f"vqdb distribute: not done: {exc}", file=sys.stderr)
+        return 1
+    for line in report.done:
+        print(f"done  {line}")
+    print(f"{len(report.done)} changed, {len(report.kept)} already distributed")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from vqdb import demo
 
@@ -234,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--listen", default="127.0.0.1:9465", metavar="HOST:PORT", help="default 127.0.0.1:9465"
     )
     ex.set_defaults(func=cmd_exporter)
+    sub.add_parser(
+        "distribute", parents=[common], help="shard the catalog by video on a Citus coordinator"
+    ).set_defaults(func=cmd_distribute)
     return parser
 
 

@@ -85,12 +85,38 @@ def pgbouncer(pg_server: PgServer) -> Iterator[PgBouncer]:
         yield bouncer
 
 
+# A catalog sharded by video on a Citus coordinator (migrated, then `vqdb
+# distribute`): with VQDB_TEST_DISTRIBUTED_URL set, db_url is that database,
+# emptied before each test, instead of a fresh copy of the template (a copy of a
+# distributed database is not one). How it was run: docs/scaling.md.
+DISTRIBUTED_URL = os.environ.get("VQDB_TEST_DISTRIBUTED_URL")
+
+
+def empty_catalog(url: str) -> None:
+    """Delete every row of the catalog's tables, keeping the reference data."""
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "select string_agg(table_name::text, ', ') from vq._distribution() "
+                "where video_column is not null or table_name = 'vq.changes_pruned'::regclass"
+            )
+            (tables,) = cur.fetchone() or ("",)
+            cur.execute(f"truncate {tables}")
+    finally:
+        conn.close()
+
+
 @pytest.fixture
-def db_url(
-    pg_server: Server, migrated_template: str, request: pytest.FixtureRequest
-) -> Iterator[str]:
+def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, migrated database for this test only; dropped afterwards."""
-    with pg_server.copy_of(migrated_template) as name:
+    if DISTRIBUTED_URL:
+        empty_catalog(DISTRIBUTED_URL)
+        yield DISTRIBUTED_URL
+        return
+    pg_server: Server = request.getfixturevalue("pg_server")
+    with pg_server.copy_of(request.getfixturevalue("migrated_template")) as name:
         if VIA_PGBOUNCER:
             yield request.getfixturevalue("pgbouncer").url(name)
         else:

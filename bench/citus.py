@@ -1,0 +1,111 @@
+"""The per-video worker flow on a catalog sharded by video with Citus, against one plain
+server, side by side in the same rounds (docs/scaling.md).
+
+    python -m bench.citus --coordinator postgresql://postgres@127.0.0.1:9700/postgres
+
+The coordinator's database must be migrated and distributed (`vqdb migrate`,
+`vqdb distribute`); the plain server is bench.server's throwaway cluster on this
+machine. Three flows of bench.flows, at 1, 4 and 8 threads:
+
+* per-call: the client learns each quality's video from the rows it returns, so
+  its metadata updates take the by-video form;
+* per-call, by id: the same with a client that remembers no video
+  (``remember_videos=0``), so every metadata update is keyed by the quality alone
+  (the older interface's calls, and what a client that cannot know the video does);
+* batch: the ladder in one call, its metadata in one call.
+
+Each round runs every (target, flow, threads) once, for `duration` seconds on
+fresh videos; figures are the median videos/s over the rounds, and the ratio
+of the cluster to the plain server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import uuid
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import psycopg2
+from vqdb import Catalog
+
+from bench.flows import batch_flow, client_flow, run_threads
+from bench.server import start
+
+FLOWS: dict[str, tuple[Callable[[Catalog, Any], None], int]] = {
+    # name: (flow, remember_videos)
+    "per-call": (client_flow, 100_000),
+    "per-call, by id": (client_flow, 0),
+    "batch": (batch_flow, 100_000),
+}
+THREADS = (1, 4, 8)
+
+
+def new_videos(url: str, count: int) -> list[uuid.UUID]:
+    """Fresh draft videos, inserted directly (setting up, not measured)."""
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "insert into vq.videos (title) select 'citus bench ' || g "
+                "from generate_series(1, %s) g returning id",
+                (count,),
+            )
+            return [uuid.UUID(str(r[0])) for r in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def measure(url: str, flow: str, threads: int, duration: float) -> float:
+    """Videos/s of one flow at `threads` threads against the catalog at `url`."""
+    run, remember = FLOWS[flow]
+    videos = new_videos(url, int(400 * duration * threads) + 100)
+    with Catalog(url, maxconn=threads, remember_videos=remember) as db:
+        result = run_threads(partial(run, db), videos, threads, duration)
+    return result.videos_per_s
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.citus", description=__doc__)
+    parser.add_argument("--coordinator", required=True, help="URL of the distributed catalog")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=4.0, help="seconds per run")
+    parser.add_argument("--json", help="write the figures to this file")
+    args = parser.parse_args()
+
+    server = start()
+    try:
+        targets = {"citus": args.coordinator, "plain": server.dsn()}
+        figures: dict[str, list[float]] = {}
+        for _ in range(args.rounds):
+            for flow in FLOWS:
+                for threads in THREADS:
+                    for target, url in targets.items():
+                        key = f"{target}|{flow}|{threads}"
+                        figures.setdefault(key, []).append(
+                            measure(url, flow, threads, args.duration)
+                        )
+    finally:
+        server.cluster.cleanup()
+
+    print("| flow | threads | Citus, videos/s | one plain server, videos/s | Citus / plain |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    table = []
+    for flow in FLOWS:
+        for threads in THREADS:
+            citus = statistics.median(figures[f"citus|{flow}|{threads}"])
+            plain = statistics.median(figures[f"plain|{flow}|{threads}"])
+            table.append({"flow": flow, "threads": threads, "citus": citus, "plain": plain})
+            print(f"| {flow} | {threads} | {citus:.1f} | {plain:.1f} | {citus / plain:.2f}× |")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({"rounds": args.rounds, "duration": args.duration, "table": table,
+                       "runs": figures}, out, indent=1)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
