@@ -31,6 +31,10 @@ from bench.throughput import new_videos
 
 CATALOG_VIDEOS = 10_000  # as in python -m bench: plans made on a catalog that has rows
 
+# The first migration with vq.update_video_quality_metadata/status: a database
+# migrated before it gets a client that calls the older, by-quality forms.
+BY_VIDEO_FORMS = "0150.video_keyed_calls"
+
 
 def measure(since: str, threads_list: list[int], runs: int, seconds: float) -> dict[str, Any]:
     srv = server.start()
@@ -56,7 +60,13 @@ def measure(since: str, threads_list: list[int], runs: int, seconds: float) -> d
                 srv.dsn(server.PLAIN, dbname=server.PLAIN_DB), threads, threads, schema="public"
             )
             catalogs = {
-                mid: Catalog(srv.dsn(server.WORKER, dbname=db), minconn=threads, maxconn=threads)
+                mid: Catalog(
+                    srv.dsn(server.WORKER, dbname=db),
+                    minconn=threads,
+                    maxconn=threads,
+                    # before the by-video functions, the client's calls by quality alone
+                    remember_videos=100_000 if mid >= BY_VIDEO_FORMS else 0,
+                )
                 for mid, db in databases.items()
             }
             try:

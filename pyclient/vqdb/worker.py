@@ -30,6 +30,7 @@ import logging
 import select
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import Any
@@ -40,6 +41,9 @@ import psycopg2.extensions
 from vqdb.catalog import Catalog
 from vqdb.errors import InvalidArgument, LeaseLost, VqdbError
 from vqdb.models import VideoQuality
+
+# The longest a waiting worker takes to notice stop().
+STOP_CHECK_SECONDS = 0.5
 
 logger = logging.getLogger("vqdb.worker")
 
@@ -241,11 +245,18 @@ class Worker:
         if conn is None:
             self._stop.wait(self.poll_seconds)
             return
+        # in slices of at most STOP_CHECK_SECONDS, so that stop() ends the wait soon
+        deadline = time.monotonic() + self.poll_seconds
         try:
-            ready, _, _ = select.select([conn], [], [], self.poll_seconds)
-            if ready:
-                conn.poll()
-                conn.notifies.clear()
+            while not self._stop.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                ready, _, _ = select.select([conn], [], [], min(left, STOP_CHECK_SECONDS))
+                if ready:
+                    conn.poll()
+                    conn.notifies.clear()
+                    return
         except (OSError, psycopg2.Error):
             self._close_listener()  # lost: poll this time, listen again next time
 

@@ -133,12 +133,29 @@ def test_worker_wakes_on_listen_before_its_poll(db_url) -> None:
 
         thread = threading.Thread(target=worker.run, args=(encode, 1))
         thread.start()
-        time.sleep(1.0)  # the worker found nothing and waits in LISTEN
-        assert not taken.is_set()
-        ladder(db, 1, ("720p",))
-        assert taken.wait(20), "the worker did not wake up on NOTIFY"
-        thread.join(20)
+        try:
+            time.sleep(1.0)  # the worker found nothing and waits in LISTEN
+            assert not taken.is_set()
+            ladder(db, 1, ("720p",))
+            assert taken.wait(20), "the worker did not wake up on NOTIFY"
+        finally:
+            worker.stop()  # a failure above must not leave the worker waiting
+            thread.join(20)
         assert not thread.is_alive()
+
+
+def test_stop_ends_a_worker_waiting_for_work_at_once(db_url) -> None:
+    """stop() while the worker waits in LISTEN with a 60 s poll: it returns within a second."""
+    with vqdb.Catalog(db_url, maxconn=2) as db:
+        worker = vqdb.Worker(db, "idle", poll_seconds=60)
+        thread = threading.Thread(target=worker.run, args=(lambda q, lease: {},))
+        thread.start()
+        time.sleep(1.0)  # nothing to claim: waiting
+        stopped_at = time.monotonic()
+        worker.stop()
+        thread.join(10)
+        assert not thread.is_alive()
+        assert time.monotonic() - stopped_at < 2.0
 
 
 def test_a_lost_lease_stops_the_encode_and_sends_nothing(db_url) -> None:

@@ -91,6 +91,28 @@ def test_check_fails_when_a_function_is_missing(db_url, superuser_conn):
     assert "FAIL functions missing: vq.get_default_quality" in check.stdout
 
 
+def test_distribute_refuses_without_citus_and_changes_nothing(db_url, superuser_conn):
+    # Where Citus is, it was run by hand on a real cluster: docs/scaling.md
+    def layout():
+        with superuser_conn.cursor() as cur:
+            cur.execute(
+                "select c.relname, c.relkind, "
+                "(select array_agg(conname order by conname) from pg_constraint "
+                "  where conrelid = c.oid), "
+                "(select setting from pg_db_role_setting s where s.setdatabase = "
+                "  (select oid from pg_database where datname = current_database()) limit 1) "
+                "from pg_class c where c.relnamespace = 'vq'::regnamespace order by 1"
+            )
+            return cur.fetchall()
+
+    before = layout()
+    result = vqdb_cli("distribute", "--database", db_url)
+    assert result.returncode == 1
+    assert "vqdb distribute: not done: Citus is not installed in this database" in result.stderr
+    assert "CREATE EXTENSION citus" in result.stderr
+    assert layout() == before
+
+
 def test_check_fails_when_the_server_is_unreachable():
     from vqdb.testing.cluster import free_port
 

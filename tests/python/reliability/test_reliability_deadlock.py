@@ -7,7 +7,8 @@ every function lock quality rows in id order. Here the bad interleaving is
 forced, not hoped for:
 
   1. a third session holds the row lock of the lower-id quality;
-  2. the batch starts and queues for that row (it locks in id order);
+  2. the batch starts and queues for that row (it locks the videos of its rows
+     first, in id order, then their rows: migration 0150);
   3. the default change starts (it must now queue behind, holding nothing);
   4. the third session lets go.
 
