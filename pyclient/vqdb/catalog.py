@@ -111,6 +111,14 @@ def _arguments(scope: Mapping[str, Any], *required: str) -> dict[str, Any]:
     return {k: v for k, v in scope.items() if k != "self" and k not in required}
 
 
+def _malformed_id(args: Mapping[str, object]) -> bool:
+    """Whether an ``…_id`` argument is text that is not a UUID."""
+    return any(
+        name.endswith("_id") and isinstance(value, str) and _as_uuid(value) is None
+        for name, value in args.items()
+    )
+
+
 def _as_uuid(value: object) -> UUID | None:
     if value is None or isinstance(value, UUID):
         return value
@@ -270,9 +278,10 @@ class Catalog:
         *,
         read: bool,
     ) -> Rows:
-        if "video_id" in required and required["video_id"] is None:
+        if "video_id" in required and required["video_id"] is None and not _malformed_id(required):
             # The server says the same; but sharded by video with Citus, a call
-            # delegated by a NULL video crashes the coordinator (docs/scaling.md)
+            # delegated by a NULL video crashes the coordinator (docs/scaling.md).
+            # A malformed id is sent: the server refuses it (22P02) before it routes.
             raise InvalidArgument("22004", f"vq.{function}: p_video_id is required")
         args = dict(required)
         if optional:

@@ -99,7 +99,7 @@ def test_distribute_refuses_without_citus_and_changes_nothing(db_url, superuser_
                 "select c.relname, c.relkind, "
                 "(select array_agg(conname order by conname) from pg_constraint "
                 "  where conrelid = c.oid), "
-                "(select setting from pg_db_role_setting s where s.setdatabase = "
+                "(select setconfig from pg_db_role_setting s where s.setdatabase = "
                 "  (select oid from pg_database where datname = current_database()) limit 1) "
                 "from pg_class c where c.relnamespace = 'vq'::regnamespace order by 1"
             )
