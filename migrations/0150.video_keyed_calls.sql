@@ -20,8 +20,9 @@ alter table vq.changes
 -- another claim holds is passed over, as on one server), checked again (another
 -- claim may have taken it since it was found), and leased by an update of that
 -- one row, its token drawn beforehand (Citus takes no volatile function in an
--- update). The arguments are claim_qualities', checked there. tests/pgtap/behaviour_queue.sql runs both ways on one server and
--- compares them.
+-- update). The arguments are claim_qualities', checked there.
+-- tests/pgtap/behaviour_queue_on_shards.sql holds this way to the same
+-- assertions as the way of one server (behaviour_queue.sql), on one server.
 create or replace function vq._claim_on_shards(
     p_worker        text,
     p_limit         integer,

@@ -23,6 +23,7 @@ from typing import Any
 
 import psycopg2
 import psycopg2.extensions
+from psycopg2 import sql
 
 from vqdb.dsn import resolve_dsn
 
@@ -169,11 +170,10 @@ def distribute(database: str | None = None) -> Report:
             check_preconditions(cur)
             # later migrations create or replace the triggers of distributed tables
             cur.execute(
-                "select format('alter database %I set citus.enable_unsafe_triggers = on', "
-                "current_database())"
+                sql.SQL("alter database {} set citus.enable_unsafe_triggers = on").format(
+                    sql.Identifier(conn.info.dbname)
+                )
             )
-            (alter,) = cur.fetchone() or ("",)
-            cur.execute(alter)
             cur.execute("set citus.enable_unsafe_triggers = on")
             distribute_tables(cur, report)
             distribute_functions(cur, report)
