@@ -1,20 +1,21 @@
 """The work queue: claim + complete cycles per second against procrastinate, claim
 latency on a deep queue, and what heartbeats do to the table.
 
-    .venv/bin/python -m bench.queue            # about 6 minutes; --quick: seconds
+    .venv/bin/python -m bench.queue            # about 13 minutes; --quick: seconds
     .venv/bin/python -m bench.queue --markdown out.md --json out.json
 
-One durable server (bench/server.py), three databases on it: vqdb's catalog,
+One durable server (bench/server.py), databases on it: vqdb's catalog,
 procrastinate's own schema.sql (the PyPI package's, applied as it ships), and
-scratch copies of the catalog for the heartbeat layouts. Both queues are
-driven the same way: psycopg2, autocommit, one connection per thread, the
-functions called by name:
+scratch copies of the catalog (one with the quality table's triggers disabled,
+for the floor; the heartbeat layouts). Both queues are driven the same way:
+psycopg2, autocommit, one connection per thread, the functions called by name:
 
     vqdb           select * from vq.claim_qualities(worker, 1, 300)
                    select * from vq.complete_quality(id, token, p_bitrate => 1000)
     vqdb, 1 commit select * from vq.complete_and_claim_quality(id, token, worker, ...)
     procrastinate  select * from procrastinate_fetch_job_v2('{default}', worker_id)
                    select procrastinate_finish_job_v1(id, 'succeeded', false)
+    the floor      the same row changes as prepared statements (ROW_STATEMENTS)
 
 Rounds of each system alternate within each run, at 1, 4 and 8 threads; each
 figure is the median (min-max) of the runs. Both keep their finished rows
@@ -40,7 +41,9 @@ from bench import server
 from bench.stats import Summary, percentile
 
 VQ_DB = "vqqueue"
+VQ_BARE_DB = "vqbare"  # the catalog with the triggers of vq.video_qualities disabled
 PROCRASTINATE_DB = "procrastinate"
+STATISTICS_SECONDS = 1.5  # sessions report their table statistics within a second
 PROCRASTINATE_SCHEMA = Path(procrastinate.__file__).parent / "sql" / "schema.sql"
 
 
@@ -138,6 +141,54 @@ def procrastinate_cycle(cur: Any, name: str, state: dict[str, Any]) -> bool:
     return True
 
 
+# -- the floor: the catalog row without vqdb's functions -----------------------
+#
+# The two row changes of a cycle as prepared statements from a superuser: what
+# the work costs the row itself, whatever API sits on it, with plans cached as
+# the functions' are. "with its rules" keeps the table's triggers (the status
+# rules, the change feed); "bare" runs on a copy with every trigger of the table
+# disabled. Neither is a way to use vqdb. In one commit, the completion and the
+# next claim go as one query string: one round trip, one implicit transaction.
+
+ROW_STATEMENTS = """
+    prepare claim_row(text) as
+    update vq.video_qualities q
+       set status = 'processing', lease_owner = $1, lease_token = gen_random_uuid(),
+           lease_expires_at = now() + interval '300 s', lease_seconds = 300,
+           attempts = q.attempts + 1
+     where q.id = (select id from vq.video_qualities
+                    where status = 'pending' and due_at <= now()
+                    order by due_at limit 1 for no key update skip locked)
+    returning q.id, q.lease_token;
+    prepare complete_row(uuid, uuid) as
+    update vq.video_qualities
+       set status = 'ready', bitrate = 1000, lease_expires_at = null
+     where id = $1 and lease_token = $2"""
+
+
+def row_cycle(one_commit: bool) -> Any:
+    def run(cur: Any, name: str, state: dict[str, Any]) -> bool:
+        if "prepared" not in state:
+            cur.execute(ROW_STATEMENTS)
+            state["prepared"] = True
+        held = state.get("held")
+        if one_commit and held:
+            cur.execute("execute complete_row(%s, %s); execute claim_row(%s)", (*held, name))
+            state["held"] = cur.fetchone()
+            return True
+        cur.execute("execute claim_row(%s)", (name,))
+        row = cur.fetchone()
+        if row is None:
+            return False
+        if one_commit:
+            state["held"] = row
+        else:
+            cur.execute("execute complete_row(%s, %s)", row)
+        return True
+
+    return run
+
+
 def round_per_second(dsn: str, cycle: Any, threads: int, seconds: float) -> float:
     """Cycles per second of `threads` threads, each on its own connection."""
     counts = [0] * threads
@@ -170,39 +221,41 @@ def round_per_second(dsn: str, cycle: Any, threads: int, seconds: float) -> floa
 
 
 def throughput(srv: server.BenchServer, cfg: Config) -> list[dict[str, Any]]:
-    systems = {
-        "vqdb": (srv.dsn(server.WORKER, dbname=VQ_DB), vqdb_cycle(False)),
-        "vqdb_one_commit": (srv.dsn(server.WORKER, dbname=VQ_DB), vqdb_cycle(True)),
-        "procrastinate": (srv.dsn("postgres", dbname=PROCRASTINATE_DB), procrastinate_cycle),
+    worker, superuser = server.WORKER, "postgres"
+    systems = {  # name: (role, database, cycle)
+        "vqdb": (worker, VQ_DB, vqdb_cycle(False)),
+        "vqdb_one_commit": (worker, VQ_DB, vqdb_cycle(True)),
+        "row_with_rules": (superuser, VQ_DB, row_cycle(False)),
+        "row_with_rules_one_commit": (superuser, VQ_DB, row_cycle(True)),
+        "row_bare": (superuser, VQ_BARE_DB, row_cycle(False)),
+        "row_bare_one_commit": (superuser, VQ_BARE_DB, row_cycle(True)),
+        "procrastinate": (superuser, PROCRASTINATE_DB, procrastinate_cycle),
     }
-    vq_admin = srv.connect(dbname=VQ_DB)
-    pr_admin = srv.connect(dbname=PROCRASTINATE_DB)
+    admins = {db: srv.connect(dbname=db) for db in (VQ_DB, VQ_BARE_DB, PROCRASTINATE_DB)}
     samples: dict[tuple[str, int], list[float]] = {}
     try:
         for run in range(cfg.runs):
             order = list(systems) if run % 2 == 0 else list(reversed(systems))
             for threads in cfg.threads:
                 for name in order:
-                    if name.startswith("vqdb"):
-                        top_up_vqdb(vq_admin, cfg.depth)
-                    else:
-                        top_up_procrastinate(pr_admin, cfg.depth)
-                    dsn, cycle = systems[name]
-                    rate = round_per_second(dsn, cycle, threads, cfg.seconds)
+                    role, db, cycle = systems[name]
+                    top_up = top_up_procrastinate if db == PROCRASTINATE_DB else top_up_vqdb
+                    top_up(admins[db], cfg.depth)
+                    rate = round_per_second(srv.dsn(role, dbname=db), cycle, threads, cfg.seconds)
                     samples.setdefault((name, threads), []).append(rate)
     finally:
-        vq_admin.close()
-        pr_admin.close()
+        for conn in admins.values():
+            conn.close()
     rows = []
     for threads in cfg.threads:
-        base = Summary.of(samples[("procrastinate", threads)])
-        row: dict[str, Any] = {"threads": threads, "procrastinate": base.as_dict()}
-        for name in ("vqdb", "vqdb_one_commit"):
-            figures = samples[(name, threads)]
-            ratios = [v / b for v, b in zip(figures, samples[("procrastinate", threads)],
-                                            strict=True)]  # fmt: skip
-            row[name] = Summary.of(figures).as_dict()
-            row[f"{name}_ratio"] = Summary.of(ratios).as_dict()
+        base = samples[("procrastinate", threads)]
+        row: dict[str, Any] = {"threads": threads, "procrastinate": Summary.of(base).as_dict()}
+        for name in systems:
+            if name != "procrastinate":
+                figures = samples[(name, threads)]
+                ratios = [v / b for v, b in zip(figures, base, strict=True)]
+                row[name] = Summary.of(figures).as_dict()
+                row[f"{name}_ratio"] = Summary.of(ratios).as_dict()
         rows.append(row)
     return rows
 
@@ -213,43 +266,24 @@ def throughput(srv: server.BenchServer, cfg: Config) -> list[dict[str, Any]]:
 def claim_latency(srv: server.BenchServer, cfg: Config) -> dict[str, Any]:
     """p50/p99 of one claim with latency_depth pending qualities, then the plan at plan_depth."""
     name = srv.clone_database("vqdeep")
+    dsn = srv.dsn(server.WORKER, dbname=name)
     admin = srv.connect(dbname=name)
-    conn = psycopg2.connect(srv.dsn(server.WORKER, dbname=name))
-    conn.autocommit = True
     try:
         top_up_vqdb(admin, cfg.latency_depth)
-        times = []
-        with conn.cursor() as cur:
-            for _ in range(cfg.latency_claims):
-                t0 = time.perf_counter()
-                cur.execute("select id, lease_token from vq.claim_qualities('deep', 1, 300)")
-                row = cur.fetchone()
-                times.append((time.perf_counter() - t0) * 1000)
-                cur.execute("select 1 from vq.complete_quality(%s, %s)", row)
-        times.sort()
+        times = _timed_claims(dsn, cfg.latency_claims)
         top_up_vqdb(admin, cfg.plan_depth)
-        plans = {}
         with admin.cursor() as cur:
             cur.execute("select count(*) from vq.video_qualities where status = 'pending'")
             depth = cur.fetchone()[0]  # type: ignore[index]
-            for what, query in {
-                "due": "select id from vq.video_qualities where status = 'pending' and "
-                "due_at <= now() order by due_at limit 1 for no key update skip locked",
-                "expired": "select id from vq.video_qualities where status = 'processing' and "
-                "lease_expires_at < now() and attempts < max_attempts order by lease_expires_at "
-                "limit 1 for no key update skip locked",
-            }.items():
-                cur.execute("explain (format json) " + query)
-                plans[what] = _scans(cur.fetchone()[0][0]["Plan"])  # type: ignore[index]
-        with conn.cursor() as cur:
-            deep = []
-            for _ in range(cfg.latency_claims // 4):
-                t0 = time.perf_counter()
-                cur.execute("select id, lease_token from vq.claim_qualities('deep', 1, 300)")
-                row = cur.fetchone()
-                deep.append((time.perf_counter() - t0) * 1000)
-                cur.execute("select 1 from vq.complete_quality(%s, %s)", row)
-        deep.sort()
+        # The plans of the function's own statements, read from the table's scan
+        # counters around the claims: a sequential scan of the table would show.
+        # A session reports its counters when it ends, an idle one within a second.
+        time.sleep(STATISTICS_SECONDS)
+        before = _scan_counts(admin)
+        deep = _timed_claims(dsn, cfg.latency_claims // 4)
+        time.sleep(STATISTICS_SECONDS)
+        after = _scan_counts(admin)
+        scans = {name: after[name] - before[name] for name in after if after[name] > before[name]}
         return {
             "depth": cfg.latency_depth,
             "p50_ms": percentile(times, 50),
@@ -257,21 +291,43 @@ def claim_latency(srv: server.BenchServer, cfg: Config) -> dict[str, Any]:
             "plan_depth": depth,
             "plan_p50_ms": percentile(deep, 50),
             "plan_p99_ms": percentile(deep, 99),
-            "plans": plans,
+            "plan_claims": cfg.latency_claims // 4,
+            "scans": scans,
         }
     finally:
-        conn.close()
         admin.close()
 
 
-def _scans(plan: dict[str, Any]) -> list[str]:
-    """The scan nodes of a plan: 'Index Scan on video_qualities_due_idx', ..."""
-    found = []
-    if "Scan" in plan["Node Type"]:
-        found.append(f"{plan['Node Type']} on {plan.get('Index Name', plan.get('Relation Name'))}")
-    for child in plan.get("Plans", []):
-        found += _scans(child)
-    return found
+def _timed_claims(dsn: str, claims: int) -> list[float]:
+    """Milliseconds of each of `claims` claims, sorted, on a session of their own;
+    each claimed quality is completed, untimed."""
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    times = []
+    try:
+        with conn.cursor() as cur:
+            for _ in range(claims):
+                t0 = time.perf_counter()
+                cur.execute("select id, lease_token from vq.claim_qualities('deep', 1, 300)")
+                row = cur.fetchone()
+                times.append((time.perf_counter() - t0) * 1000)
+                cur.execute("select 1 from vq.complete_quality(%s, %s)", row)
+    finally:
+        conn.close()
+    return sorted(times)
+
+
+def _scan_counts(admin: psycopg2.extensions.connection) -> dict[str, int]:
+    """Scans of vq.video_qualities so far: sequential, and by each of its indexes."""
+    with admin.cursor() as cur:
+        cur.execute(
+            """select 'sequential', seq_scan from pg_stat_user_tables
+                where relid = 'vq.video_qualities'::regclass
+               union all
+               select indexrelname, idx_scan from pg_stat_user_indexes
+                where relid = 'vq.video_qualities'::regclass"""
+        )
+        return dict(cur.fetchall())
 
 
 # -- heartbeats --------------------------------------------------------------
@@ -326,7 +382,7 @@ def heartbeat_bloat(srv: server.BenchServer, cfg: Config) -> list[dict[str, Any]
             for t in pool:
                 t.join()
             seconds = time.perf_counter() - started
-            time.sleep(1.5)  # the statistics reach pg_stat_user_tables within a second
+            time.sleep(STATISTICS_SECONDS)
             with admin.cursor() as cur:
                 after = _table_figures(cur)
         finally:
@@ -353,6 +409,13 @@ def _table_figures(cur: Any) -> dict[str, int]:
 
 def prepare(srv: server.BenchServer) -> None:
     srv.clone_database(VQ_DB)
+    srv.clone_database(VQ_BARE_DB)
+    bare = srv.connect(dbname=VQ_BARE_DB)
+    try:
+        with bare.cursor() as cur:
+            cur.execute("alter table vq.video_qualities disable trigger all")
+    finally:
+        bare.close()
     srv.cluster.psql(f"create database {PROCRASTINATE_DB}")
     conn = srv.connect(dbname=PROCRASTINATE_DB)
     try:
@@ -392,14 +455,32 @@ def markdown(results: dict[str, Any]) -> str:
             f"{fig(r['vqdb_ratio'], 2)} | {fig(r['vqdb_one_commit'])} | "
             f"{fig(r['vqdb_one_commit_ratio'], 2)} |"
         )
+    lines += [
+        "",
+        "The floor: the same row changes as prepared statements, without vqdb's functions"
+        " (ratios against procrastinate):",
+        "",
+        "| threads | the row with its rules | ratio | in one commit | ratio "
+        "| the bare row (no triggers) | ratio | in one commit | ratio |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results["throughput"]:
+        cells = [
+            f"{fig(r[name])} | {fig(r[name + '_ratio'], 2)}"
+            for name in ("row_with_rules", "row_with_rules_one_commit", "row_bare",
+                         "row_bare_one_commit")
+        ]  # fmt: skip
+        lines.append(f"| {r['threads']} | " + " | ".join(cells) + " |")
     lat = results["latency"]
     lines += [
         "",
         f"Claim latency, one thread: {lat['depth']:,} pending: p50 {lat['p50_ms']:.3f} ms, "
         f"p99 {lat['p99_ms']:.3f} ms; {lat['plan_depth']:,} pending: p50 "
-        f"{lat['plan_p50_ms']:.3f} ms, p99 {lat['plan_p99_ms']:.3f} ms. Plans at "
-        f"{lat['plan_depth']:,}: due work {lat['plans']['due']}, expired leases "
-        f"{lat['plans']['expired']}.",
+        f"{lat['plan_p50_ms']:.3f} ms, p99 {lat['plan_p99_ms']:.3f} ms. Scans of "
+        f"vq.video_qualities during those {lat['plan_claims']} claims and completions: "
+        + ", ".join(f"{name} {n}" for name, n in sorted(lat["scans"].items()))
+        + " (no sequential scan)" * ("sequential" not in lat["scans"])
+        + ".",
         "",
         "| heartbeat layout | heartbeats/s | table MB before → after | indexes MB before → after "
         "| HOT updates | dead tuples after | autovacuums |",
