@@ -26,6 +26,7 @@ queues are topped up to the same depth before each round.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import threading
 import time
@@ -42,7 +43,9 @@ from bench.stats import Summary, percentile
 
 VQ_DB = "vqqueue"
 VQ_BARE_DB = "vqbare"  # the catalog with the triggers of vq.video_qualities disabled
+BASELINE_DB = "vqbaseline"  # the catalog migrated up to --baseline
 PROCRASTINATE_DB = "procrastinate"
+BATCH_CLAIM = 100  # qualities per claim, for the latency of a batch claim
 STATISTICS_SECONDS = 1.5  # sessions report their table statistics within a second
 PROCRASTINATE_SCHEMA = Path(procrastinate.__file__).parent / "sql" / "schema.sql"
 
@@ -58,6 +61,7 @@ class Config:
     plan_depth: int = 1_000_000
     heartbeats: int = 100_000
     leased: int = 1_000
+    baseline: str | None = None  # a migration id: that catalog runs in the same rounds
 
 
 QUICK = Config(threads=(1, 2), runs=1, seconds=0.5, depth=2_000, latency_depth=2_000,
@@ -231,7 +235,10 @@ def throughput(srv: server.BenchServer, cfg: Config) -> list[dict[str, Any]]:
         "row_bare_one_commit": (superuser, VQ_BARE_DB, row_cycle(True)),
         "procrastinate": (superuser, PROCRASTINATE_DB, procrastinate_cycle),
     }
-    admins = {db: srv.connect(dbname=db) for db in (VQ_DB, VQ_BARE_DB, PROCRASTINATE_DB)}
+    if cfg.baseline:
+        systems["baseline"] = (worker, BASELINE_DB, vqdb_cycle(False))
+        systems["baseline_one_commit"] = (worker, BASELINE_DB, vqdb_cycle(True))
+    admins = {db: srv.connect(dbname=db) for _, db, _ in systems.values()}
     samples: dict[tuple[str, int], list[float]] = {}
     try:
         for run in range(cfg.runs):
@@ -256,6 +263,11 @@ def throughput(srv: server.BenchServer, cfg: Config) -> list[dict[str, Any]]:
                 ratios = [v / b for v, b in zip(figures, base, strict=True)]
                 row[name] = Summary.of(figures).as_dict()
                 row[f"{name}_ratio"] = Summary.of(ratios).as_dict()
+        if cfg.baseline:  # this catalog against the baseline's, run by run
+            for name in ("vqdb", "vqdb_one_commit"):
+                old = samples[(name.replace("vqdb", "baseline"), threads)]
+                ratios = [v / b for v, b in zip(samples[(name, threads)], old, strict=True)]
+                row[f"{name}_vs_baseline"] = Summary.of(ratios).as_dict()
         rows.append(row)
     return rows
 
@@ -271,6 +283,20 @@ def claim_latency(srv: server.BenchServer, cfg: Config) -> dict[str, Any]:
     try:
         top_up_vqdb(admin, cfg.latency_depth)
         times = _timed_claims(dsn, cfg.latency_claims)
+        batches = _timed_claims(dsn, max(cfg.latency_claims // 40, 3), BATCH_CLAIM)
+        baseline: dict[str, float] = {}
+        if cfg.baseline:  # the baseline's catalog at the same depth, the same claims
+            old_dsn = srv.dsn(server.WORKER, dbname=BASELINE_DB)
+            old_admin = srv.connect(dbname=BASELINE_DB)
+            try:
+                top_up_vqdb(old_admin, cfg.latency_depth)
+            finally:
+                old_admin.close()
+            old_batches = _timed_claims(old_dsn, max(cfg.latency_claims // 40, 3), BATCH_CLAIM)
+            baseline = {
+                "p50_ms": percentile(_timed_claims(old_dsn, cfg.latency_claims), 50),
+                "batch_p50_ms": percentile(old_batches, 50),
+            }
         top_up_vqdb(admin, cfg.plan_depth)
         with admin.cursor() as cur:
             cur.execute("select count(*) from vq.video_qualities where status = 'pending'")
@@ -288,6 +314,9 @@ def claim_latency(srv: server.BenchServer, cfg: Config) -> dict[str, Any]:
             "depth": cfg.latency_depth,
             "p50_ms": percentile(times, 50),
             "p99_ms": percentile(times, 99),
+            "batch": BATCH_CLAIM,
+            "batch_p50_ms": percentile(batches, 50),
+            "baseline": baseline,
             "plan_depth": depth,
             "plan_p50_ms": percentile(deep, 50),
             "plan_p99_ms": percentile(deep, 99),
@@ -298,9 +327,9 @@ def claim_latency(srv: server.BenchServer, cfg: Config) -> dict[str, Any]:
         admin.close()
 
 
-def _timed_claims(dsn: str, claims: int) -> list[float]:
-    """Milliseconds of each of `claims` claims, sorted, on a session of their own;
-    each claimed quality is completed, untimed."""
+def _timed_claims(dsn: str, claims: int, limit: int = 1) -> list[float]:
+    """Milliseconds of each of `claims` claims of `limit` qualities, sorted, on a
+    session of their own; each claimed quality is completed, untimed."""
     conn = psycopg2.connect(dsn)
     conn.autocommit = True
     times = []
@@ -308,10 +337,13 @@ def _timed_claims(dsn: str, claims: int) -> list[float]:
         with conn.cursor() as cur:
             for _ in range(claims):
                 t0 = time.perf_counter()
-                cur.execute("select id, lease_token from vq.claim_qualities('deep', 1, 300)")
-                row = cur.fetchone()
+                cur.execute(
+                    "select id, lease_token from vq.claim_qualities('deep', %s, 300)", (limit,)
+                )
+                rows = cur.fetchall()
                 times.append((time.perf_counter() - t0) * 1000)
-                cur.execute("select 1 from vq.complete_quality(%s, %s)", row)
+                for row in rows:
+                    cur.execute("select 1 from vq.complete_quality(%s, %s)", row)
     finally:
         conn.close()
     return sorted(times)
@@ -407,7 +439,10 @@ def _table_figures(cur: Any) -> dict[str, int]:
 # -- the whole run -----------------------------------------------------------
 
 
-def prepare(srv: server.BenchServer) -> None:
+def prepare(srv: server.BenchServer, cfg: Config) -> None:
+    if cfg.baseline:
+        srv.cluster.create_database(BASELINE_DB)
+        server.migrate(srv.cluster.dsn(BASELINE_DB), up_to=cfg.baseline)
     srv.clone_database(VQ_DB)
     srv.clone_database(VQ_BARE_DB)
     bare = srv.connect(dbname=VQ_BARE_DB)
@@ -428,9 +463,10 @@ def prepare(srv: server.BenchServer) -> None:
 def run(cfg: Config) -> dict[str, Any]:
     srv = server.start()
     try:
-        prepare(srv)
+        prepare(srv, cfg)
         return {
             "procrastinate_version": procrastinate.__version__,
+            "baseline": cfg.baseline,
             "throughput": throughput(srv, cfg),
             "latency": claim_latency(srv, cfg),
             "heartbeats": heartbeat_bloat(srv, cfg),
@@ -471,16 +507,38 @@ def markdown(results: dict[str, Any]) -> str:
                          "row_bare_one_commit")
         ]  # fmt: skip
         lines.append(f"| {r['threads']} | " + " | ".join(cells) + " |")
+    if results["baseline"]:
+        lines += [
+            "",
+            f"Against the catalog at {results['baseline']}, in the same rounds:",
+            "",
+            "| threads | baseline claim + complete | vqdb | ratio | baseline one commit | vqdb "
+            "| ratio |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for r in results["throughput"]:
+            lines.append(
+                f"| {r['threads']} | {fig(r['baseline'])} | {fig(r['vqdb'])} | "
+                f"{fig(r['vqdb_vs_baseline'], 2)} | {fig(r['baseline_one_commit'])} | "
+                f"{fig(r['vqdb_one_commit'])} | {fig(r['vqdb_one_commit_vs_baseline'], 2)} |"
+            )
     lat = results["latency"]
     lines += [
         "",
         f"Claim latency, one thread: {lat['depth']:,} pending: p50 {lat['p50_ms']:.3f} ms, "
-        f"p99 {lat['p99_ms']:.3f} ms; {lat['plan_depth']:,} pending: p50 "
+        f"p99 {lat['p99_ms']:.3f} ms (a claim of {lat['batch']}: p50 "
+        f"{lat['batch_p50_ms']:.2f} ms); {lat['plan_depth']:,} pending: p50 "
         f"{lat['plan_p50_ms']:.3f} ms, p99 {lat['plan_p99_ms']:.3f} ms. Scans of "
         f"vq.video_qualities during those {lat['plan_claims']} claims and completions: "
         + ", ".join(f"{name} {n}" for name, n in sorted(lat["scans"].items()))
         + " (no sequential scan)" * ("sequential" not in lat["scans"])
         + ".",
+        (
+            f"At {results['baseline']}, the same depth: p50 {lat['baseline']['p50_ms']:.3f} ms, "
+            f"a claim of {lat['batch']}: p50 {lat['baseline']['batch_p50_ms']:.2f} ms."
+        )
+        if lat["baseline"]
+        else "",
         "",
         "| heartbeat layout | heartbeats/s | table MB before → after | indexes MB before → after "
         "| HOT updates | dead tuples after | autovacuums |",
@@ -504,8 +562,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, seconds")
     parser.add_argument("--json", help="write every figure to this file")
     parser.add_argument("--markdown", help="write the tables to this file")
+    parser.add_argument(
+        "--baseline",
+        metavar="MIGRATION",
+        help="also run the catalog migrated up to this migration (e.g. 0150.video_keyed_calls)"
+        " in the same rounds, and give each figure against it",
+    )
     args = parser.parse_args()
-    results = run(QUICK if args.quick else Config())
+    cfg = QUICK if args.quick else Config()
+    results = run(dataclasses.replace(cfg, baseline=args.baseline))
     text = markdown(results)
     print(text)
     if args.json:
