@@ -259,5 +259,40 @@ select results_eq($$ select quality, pending, due, processing, expired, failed, 
 select is((select count(*)::int from vq.queue_stats()), (select count(*)::int from vq.quality_levels),
           'queue_stats: a row for every label');
 
+-- ----------------------------------------------------------- a batch claim --
+-- One quality at a time up to p_limit: expired leases first (a spent one becomes
+-- failed and does not count), then pending ones, oldest first.
+update vq.video_qualities set due_at = now() + interval '1 hour' where status = 'pending';
+update vq.video_qualities set lease_expires_at = now() + interval '1 hour'
+ where lease_expires_at is not null;
+select id as bvid from vq.create_video('batch claim') \gset
+select count(*) from vq.create_video_qualities(:'bvid', '[
+    {"quality": "2160p", "url": "s3://b/2160", "max_attempts": 1},
+    {"quality": "1440p", "url": "s3://b/1440"},
+    {"quality": "360p", "url": "s3://b/360"},
+    {"quality": "240p", "url": "s3://b/240"},
+    {"quality": "144p", "url": "s3://b/144"}]');
+select count(*) from vq.claim_qualities('gone', 2, p_qualities => '{2160p,1440p}');
+update vq.video_qualities set lease_expires_at = now() - interval '2 s'
+ where video_id = :'bvid' and quality = '2160p';
+update vq.video_qualities set lease_expires_at = now() - interval '1 s'
+ where video_id = :'bvid' and quality = '1440p';
+update vq.video_qualities set due_at = now() - interval '3 minutes'
+ where video_id = :'bvid' and quality = '240p';
+update vq.video_qualities set due_at = now() - interval '2 minutes'
+ where video_id = :'bvid' and quality = '360p';
+update vq.video_qualities set due_at = now() - interval '1 minute'
+ where video_id = :'bvid' and quality = '144p';
+select results_eq($$ select quality, attempts, lease_owner from vq.claim_qualities('batch', 3) $$,
+                  $$ values ('1440p', 2, 'batch'), ('240p', 1, 'batch'), ('360p', 1, 'batch') $$,
+                  'a batch claim: the live expired lease, then the oldest due, up to p_limit');
+select results_eq(format($$ select quality, status, error_code from vq.video_qualities
+                             where video_id = %L and quality in ('2160p', '144p')
+                             order by quality $$, :'bvid'),
+                  $$ values ('144p', 'pending', null::text), ('2160p', 'failed', 'lease_expired') $$,
+                  'a batch claim: the spent lease failed, not counted; the rest left pending');
+select results_eq($$ select quality from vq.claim_qualities('batch', 5) $$,
+                  $$ values ('144p') $$, 'a batch claim of more than is due: what is due');
+
 select * from finish();
 rollback;
