@@ -1,7 +1,7 @@
 """The work queue: claim + complete cycles per second against procrastinate, claim
 latency on a deep queue, and what heartbeats do to the table.
 
-    .venv/bin/python -m bench.queue            # about 13 minutes; --quick: seconds
+    .venv/bin/python -m bench.queue            # about 10 minutes; --quick: seconds
     .venv/bin/python -m bench.queue --markdown out.md --json out.json
 
 One durable server (bench/server.py), databases on it: vqdb's catalog,
