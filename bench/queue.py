@@ -283,7 +283,8 @@ def claim_latency(srv: server.BenchServer, cfg: Config) -> dict[str, Any]:
     try:
         top_up_vqdb(admin, cfg.latency_depth)
         times = _timed_claims(dsn, cfg.latency_claims)
-        batches = _timed_claims(dsn, max(cfg.latency_claims // 40, 3), BATCH_CLAIM)
+        batch_claims = max(cfg.latency_claims // 40, 3)
+        batches = _timed_claims(dsn, batch_claims, BATCH_CLAIM)
         baseline: dict[str, float] = {}
         if cfg.baseline:  # the baseline's catalog at the same depth, the same claims
             old_dsn = srv.dsn(server.WORKER, dbname=BASELINE_DB)
@@ -292,7 +293,7 @@ def claim_latency(srv: server.BenchServer, cfg: Config) -> dict[str, Any]:
                 top_up_vqdb(old_admin, cfg.latency_depth)
             finally:
                 old_admin.close()
-            old_batches = _timed_claims(old_dsn, max(cfg.latency_claims // 40, 3), BATCH_CLAIM)
+            old_batches = _timed_claims(old_dsn, batch_claims, BATCH_CLAIM)
             baseline = {
                 "p50_ms": percentile(_timed_claims(old_dsn, cfg.latency_claims), 50),
                 "batch_p50_ms": percentile(old_batches, 50),
@@ -309,7 +310,7 @@ def claim_latency(srv: server.BenchServer, cfg: Config) -> dict[str, Any]:
         deep = _timed_claims(dsn, cfg.latency_claims // 4)
         time.sleep(STATISTICS_SECONDS)
         after = _scan_counts(admin)
-        scans = {name: after[name] - before[name] for name in after if after[name] > before[name]}
+        scans = {scan: after[scan] - before[scan] for scan in after if after[scan] > before[scan]}
         return {
             "depth": cfg.latency_depth,
             "p50_ms": percentile(times, 50),
