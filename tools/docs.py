@@ -1,14 +1,11 @@
 """The generated part of docs/errors.md: the errors of each API function, as its
 COMMENT ON FUNCTION in plpgsql/functions/ states them (the one source).
-
-    ./dev docs            rewrite the section between the markers
-    ./dev docs --check    exit 1 when the section is not what the comments say
+tools/generate.py writes it with the other generated files (./dev docs).
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 from tools.build import PLPGSQL_DIR
@@ -40,19 +37,3 @@ def errors_section(comments: dict[str, str]) -> str:
 def with_section(text: str, section: str) -> str:
     before, rest = text.split(BEGIN, 1)
     return before + section + rest.split(END, 1)[1]
-
-
-def main(argv: list[str]) -> int:
-    current = ERRORS_MD.read_text()
-    wanted = with_section(current, errors_section(source_comments()))
-    if "--check" in argv:
-        if current != wanted:
-            print(f"{ERRORS_MD} is not what the comments say: run ./dev docs", file=sys.stderr)
-            return 1
-        return 0
-    ERRORS_MD.write_text(wanted)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -58,11 +58,12 @@ def test_a_read_that_began_before_an_invalidation_is_not_stored() -> None:
     hit, _, token = cache.lookup("get_video", video)
     assert not hit
     cache.invalidate([video])  # the feed saw a write while the read was in flight
-    cache.store("get_video", video, "stale", token)
+    stale, fresh_rows = (["title"], [("stale",)]), (["title"], [("fresh",)])
+    cache.store("get_video", video, stale, token)
     assert cache.lookup("get_video", video)[0] is False, "a stale result was stored"
     _, _, fresh = cache.lookup("get_video", video)
-    cache.store("get_video", video, "fresh", fresh)
-    assert cache.lookup("get_video", video)[:2] == (True, "fresh")
+    cache.store("get_video", video, fresh_rows, fresh)
+    assert cache.lookup("get_video", video)[:2] == (True, fresh_rows)
 
 
 WRITER = textwrap.dedent(

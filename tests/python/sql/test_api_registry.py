@@ -3,8 +3,12 @@ catalog. Every API function found in a migrated catalog (every function of vq
 not named _...) must have everything a caller relies on; a missing part fails
 here with the part named:
 
-- a method of vqdb.Catalog of the same name, taking the function's arguments
-  (and the client calls no function that does not exist);
+- a method of vqdb.Catalog of the same name, taking the function's arguments,
+  required where the function has no default (and the client calls no function
+  that does not exist);
+- the files generated from the catalog (./dev docs: the client's registry
+  vqdb.sql_api, pgTAP's registry, the docs' signature blocks, the errors table,
+  the README's list of methods) up to date;
 - a COMMENT that lists its SQLSTATEs (\\df+ is a reference);
 - a section in docs/sql-api.md, a mention in README.md's list of methods,
   and docs/errors.md's table as its COMMENT says
@@ -18,11 +22,15 @@ from __future__ import annotations
 
 import inspect
 import re
+import typing
 
+import psycopg2
 import pytest
 import vqdb
+from vqdb.models import QualityMetadata
 
 from tests.python.conftest import REPO_ROOT
+from tools import generate
 from tools.docs import ERRORS_MD, errors_section, source_comments
 
 DOCS = REPO_ROOT / "docs"
@@ -67,11 +75,49 @@ def test_every_api_function_has_a_client_method_and_no_method_calls_nothing(api)
     )
 
 
-def test_client_methods_take_the_functions_arguments(api) -> None:
+def method_parameters(name: str) -> dict[str, bool]:
+    """Catalog.<name>'s parameters -> whether a caller must give it; ``**fields:
+    Unpack[QualityMetadata]`` stands for its keys, each optional."""
+    out = {}
+    for p in inspect.signature(getattr(vqdb.Catalog, name)).parameters.values():
+        if p.kind is p.VAR_KEYWORD:
+            hint = typing.get_type_hints(getattr(vqdb.Catalog, name))[p.name]
+            assert typing.get_args(hint) == (QualityMetadata,), f"Catalog.{name}: **{p.name}"
+            out.update(dict.fromkeys(QualityMetadata.__annotations__, False))
+        elif p.name not in ("self", "read_from_primary"):
+            out[p.name] = p.default is p.empty
+    return out
+
+
+def test_client_methods_take_the_functions_arguments(api, superuser_conn) -> None:
+    with superuser_conn.cursor() as cur:
+        cur.execute(
+            "select proname, pronargs - pronargdefaults from pg_proc "
+            "where pronamespace = 'vq'::regnamespace and proname !~ '^_'"
+        )
+        required_count = dict(cur.fetchall())
     for name, fn in api.items():
-        params = set(inspect.signature(getattr(vqdb.Catalog, name)).parameters) - {"self"}
-        missing = [a for a in fn["args"] if a not in params and (name, a) not in CLIENT_FILLED]
+        params = method_parameters(name)
+        args = [a for a in fn["args"] if (name, a) not in CLIENT_FILLED]
+        missing = [a for a in args if a not in params]
         assert not missing, f"Catalog.{name} lacks the arguments {missing} of vq.{name}"
+        extra = [p for p in params if p not in fn["args"]]
+        assert not extra, f"Catalog.{name} takes {extra}, which vq.{name} does not"
+        required = set(fn["args"][: required_count[name]])
+        must_give = {p for p, needed in params.items() if needed}
+        assert must_give == required - {a for n, a in CLIENT_FILLED if n == name}, (
+            f"Catalog.{name} requires {sorted(must_give)}; vq.{name} has no default "
+            f"for {sorted(required)}"
+        )
+
+
+def test_the_generated_files_are_what_the_catalog_says(pg_server, migrated_template) -> None:
+    conn = psycopg2.connect(pg_server.url(migrated_template))
+    try:
+        stale = generate.stale(generate.generated(conn))
+    finally:
+        conn.close()
+    assert not stale, f"{stale} are not what the API's declarations say: run ./dev docs"
 
 
 def test_every_api_function_documents_its_errors_in_its_comment(api) -> None:
@@ -91,7 +137,7 @@ def test_every_api_function_has_a_docs_section(api) -> None:
 
 def test_the_readme_lists_every_client_method(api) -> None:
     readme = (REPO_ROOT / "README.md").read_text()
-    methods = readme.split("Methods (named like the SQL functions", 1)[1].split("\n\n", 1)[0]
+    methods = readme.split(generate.METHODS_BEGIN, 1)[1].split(generate.METHODS_END, 1)[0]
     missing = [name for name in sorted(api) if f"`{name}" not in methods]
     assert not missing, f"README.md's list of methods lacks {missing}"
 
