@@ -21,6 +21,7 @@ from vqdb import migrations
 from vqdb.catalog import Catalog
 from vqdb.dsn import resolve_dsn
 from vqdb.errors import VqdbError
+from vqdb.extras import extra_providing
 from vqdb.models import Change
 
 # What `check` expects in the database.
@@ -262,6 +263,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (VqdbError, psycopg2.Error) as exc:
         print(f"vqdb {args.command}: {str(exc).strip()}", file=sys.stderr)
         return 1
+    except ModuleNotFoundError as exc:
+        extra = extra_providing(exc.name)
+        if extra is None:
+            raise
+        print(
+            f"vqdb {args.command}: needs the optional part '{extra}' ({exc.name} is not "
+            f"installed): pip install 'vqdb[{extra}]'",
+            file=sys.stderr,
+        )
+        return 2
     return code
 
 
