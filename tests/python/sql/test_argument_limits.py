@@ -93,9 +93,7 @@ def test_every_limit_holds_in_every_function_at_its_edges(conn, api) -> None:  #
         fixture = setup_rows(cur)
         for function, fn in sorted(api.items()):
             for name, sql_type in zip(fn["args"], fn["types"], strict=True):
-                cur.execute(
-                    "select lower(vq._limit(%s)), upper(vq._limit(%s))", (f"p_{name}",) * 2
-                )
+                cur.execute("select lower(vq._limit(%s)), upper(vq._limit(%s))", (f"p_{name}",) * 2)
                 low, high = cur.fetchone()
                 if high is None or (sql_type not in TEXTS and sql_type not in NUMBERS):
                     continue
