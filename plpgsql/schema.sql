@@ -75,6 +75,11 @@ create table vq.videos (
     updated_at    timestamptz not null default now()
 );
 create index videos_user_id_idx on vq.videos (user_id);
+-- vq.list_videos' pages, newest first: all videos, those of one status, and a
+-- title prefix (text_pattern_ops: ranges of bytes, whatever the collation).
+create index videos_created_at_idx on vq.videos (created_at, id);
+create index videos_status_created_at_idx on vq.videos (status, created_at, id);
+create index videos_title_idx on vq.videos (lower(title) text_pattern_ops);
 
 create table vq.video_qualities (
     id                      uuid not null default gen_random_uuid(),

@@ -95,6 +95,17 @@ class Catalog(Transport):
         found = self._videos(self._call("get_video", locals()))
         return found[0] if found else None
 
+    def list_videos(
+        self,
+        status: str | None = None,
+        title_prefix: str | None = None,
+        after: Id | None = None,
+        limit: int | None = None,
+    ) -> list[Video]:
+        """Up to ``limit`` (50) videos, newest first, of that status and title prefix (any
+        case); the next page: ``after=`` the last one's id."""
+        return self._videos(self._call("list_videos", locals()))
+
     def update_video_status(self, video_id: Id, status: str) -> bool:
         """Sets draft, published or processing; False when there is no such video."""
         return bool(self._scalar(self._call("update_video_status", locals())))

@@ -168,6 +168,15 @@ FUNCTIONS: dict[str, Function] = {
         ),
         reads=True,
     ),
+    "list_videos": Function(
+        (
+            Argument("status", "text", False),
+            Argument("title_prefix", "text", False),
+            Argument("after", "uuid", False),
+            Argument("limit", "integer", False),
+        ),
+        reads=True,
+    ),
     "prune_changes": Function(
         (
             Argument("keep", "interval", False),

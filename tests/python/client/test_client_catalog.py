@@ -57,6 +57,22 @@ def test_get_video_by_uuid_or_text_and_none_when_missing(db):
     assert db.get_video(uuid.uuid4()) is None
 
 
+def test_list_videos_pages_through_every_video_once(db):
+    made = [db.create_video(title=f"Clip {i}") for i in range(7)]
+    db.update_video_status(made[3].id, "published")
+    seen, after = [], None
+    while page := db.list_videos(after=after, limit=3):
+        assert len(page) <= 3
+        seen += page
+        after = page[-1].id
+    assert [v.id for v in seen] == [v.id for v in reversed(made)]  # newest first
+    assert all(isinstance(v, vqdb.Video) for v in seen)
+    assert [v.id for v in db.list_videos(status="published")] == [made[3].id]
+    assert len(db.list_videos(title_prefix="clip")) == 7
+    with pytest.raises(vqdb.NotFound, match="p_after"):
+        db.list_videos(after=uuid.uuid4())
+
+
 def test_update_video_status(db):
     video = db.create_video(title="A")
     assert db.update_video_status(video.id, "processing") is True
