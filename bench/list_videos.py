@@ -61,7 +61,8 @@ def main() -> None:
                 "first page": ("select * from vq.list_videos(p_limit => 50)", ()),
                 "a status": ("select * from vq.list_videos(p_status => 'processing')", ()),
                 "a title prefix": (
-                    "select * from vq.list_videos(p_title_prefix => 'trains 99')", ()
+                    "select * from vq.list_videos(p_title_prefix => 'trains 99')",
+                    (),
                 ),
                 "page 10,001 by p_after": ("select * from vq.list_videos(p_after => %s)", (after,)),
                 "page 10,001 by OFFSET": (OFFSET % deep, ()),
