@@ -4,7 +4,6 @@ create or replace function vq._allowed_transitions()
 returns text
 language sql
 stable
-set search_path = pg_catalog, pg_temp
 as $$
 select 'allowed: ' || string_agg(from_status || '->' || to_status, ', '
                                  order by from_status, to_status)

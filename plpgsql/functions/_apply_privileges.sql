@@ -6,11 +6,17 @@
 --   * nobody gets anything on a table: data is reached through functions only;
 --   * a function named with a leading underscore is a helper: granted to nobody;
 --   * every other function is API: EXECUTE for vq_worker, and also for
---     vq_reader when it is declared stable or immutable (a read function).
+--     vq_reader when it is declared stable or immutable (a read function);
+--   * every function runs with search_path pg_catalog, pg_temp (a caller's
+--     search_path cannot redirect a name), and an API function as its owner
+--     (SECURITY DEFINER: the roles reach the tables only through it). The source
+--     files of plpgsql/functions/ leave both to this rule, which also means
+--     that a function created by hand has neither until the rule runs.
 -- Run by the superuser who migrates; it is idempotent.
 create or replace function vq._apply_privileges()
 returns void
 language plpgsql
+-- its own search_path is written here: it runs before the rule has been applied
 set search_path = pg_catalog, pg_temp
 as $$
 declare
@@ -47,9 +53,11 @@ begin
          where p.pronamespace = 'vq'::regnamespace
     loop
         execute format('alter function %s owner to vq_owner', v_object.name);
+        execute format('alter function %s set search_path = pg_catalog, pg_temp', v_object.name);
         execute format('revoke all on function %s from public, vq_worker, vq_reader',
                        v_object.name);
         if v_object.proname not like '\_%' then
+            execute format('alter function %s security definer', v_object.name);
             execute format('grant execute on function %s to vq_worker', v_object.name);
             if v_object.provolatile in ('s', 'i') then
                 execute format('grant execute on function %s to vq_reader', v_object.name);

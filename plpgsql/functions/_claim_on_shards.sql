@@ -16,7 +16,6 @@ create or replace function vq._claim_on_shards(
     p_qualities     text[]
 ) returns setof vq.video_qualities
 language plpgsql
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_candidate record;

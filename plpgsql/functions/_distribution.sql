@@ -9,7 +9,6 @@ create or replace function vq._distribution()
 returns table (table_name regclass, video_column name)  -- video_column null: a reference table
 language plpgsql
 stable
-set search_path = pg_catalog, pg_temp
 as $$
 begin
     return query values

@@ -12,7 +12,6 @@ create or replace function vq._leased_quality(
     p_repeat_statuses  text[]
 ) returns vq.video_qualities
 language plpgsql
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_quality vq.video_qualities;

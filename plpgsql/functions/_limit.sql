@@ -14,7 +14,6 @@ returns numrange
 language plpgsql
 immutable
 parallel safe
-set search_path = pg_catalog, pg_temp
 as $$
 begin
 return case p_argument

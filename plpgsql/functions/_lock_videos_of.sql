@@ -8,7 +8,6 @@
 create or replace function vq._lock_videos_of(p_quality_ids uuid[])
 returns uuid[]
 language plpgsql
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_video_ids uuid[];

@@ -8,7 +8,6 @@
 create or replace function vq._quality_changes()
 returns trigger
 language plpgsql
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_kind text;

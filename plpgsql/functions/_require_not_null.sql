@@ -3,7 +3,6 @@ create or replace function vq._require_not_null(p_argument text, p_value anyelem
 returns void
 language plpgsql
 immutable
-set search_path = pg_catalog, pg_temp
 as $$
 begin
     if p_value is null then

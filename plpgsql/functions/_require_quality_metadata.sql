@@ -1,6 +1,7 @@
 -- Internal: the limits of an encoder's metadata, in one place for every function
 -- that writes it (create_video_quality, update_quality_metadata and their batch
--- forms). Null means "not given" and passes.
+-- forms). Null means "not given" and passes. Each caller runs it on every call,
+-- so the case where every limit is met costs one expression.
 create or replace function vq._require_quality_metadata(
     p_url               text,
     p_file_size         bigint,
@@ -24,16 +25,31 @@ create or replace function vq._require_quality_metadata(
 ) returns void
 language plpgsql
 immutable
-set search_path = pg_catalog, pg_temp
 as $$
 begin
-    -- the usual case (every limit met) in one call; the helpers below name the
-    -- argument that is out of its limit
-    if vq._quality_metadata_ok(p_url, p_file_size, p_bitrate, p_resolution_width,
-           p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
-           p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels,
-           p_audio_sample_rate, p_aspect_ratio, p_frame_count, p_encoding_time,
-           p_error_message) then
+    -- the usual case (every limit met) in one expression; the helpers below name
+    -- the argument that is out of its limit. The limits are constants here (vq._limit
+    -- of a constant is evaluated when the statement is planned), and a value not
+    -- given (null) makes its test null, never true.
+    if (not length(p_url)::numeric <@ vq._limit('p_url')
+           or not length(p_codec)::numeric <@ vq._limit('p_codec')
+           or not length(p_container)::numeric <@ vq._limit('p_container')
+           or not length(p_pixel_format)::numeric <@ vq._limit('p_pixel_format')
+           or not length(p_color_space)::numeric <@ vq._limit('p_color_space')
+           or not length(p_audio_codec)::numeric <@ vq._limit('p_audio_codec')
+           or not length(p_aspect_ratio)::numeric <@ vq._limit('p_aspect_ratio')
+           or not length(p_error_message)::numeric <@ vq._limit('p_error_message')
+           or not p_file_size::numeric <@ vq._limit('p_file_size')
+           or not p_bitrate::numeric <@ vq._limit('p_bitrate')
+           or not p_resolution_width::numeric <@ vq._limit('p_resolution_width')
+           or not p_resolution_height::numeric <@ vq._limit('p_resolution_height')
+           or not p_duration::numeric <@ vq._limit('p_duration')
+           or not p_fps::numeric <@ vq._limit('p_fps')
+           or not p_audio_bitrate::numeric <@ vq._limit('p_audio_bitrate')
+           or not p_audio_channels::numeric <@ vq._limit('p_audio_channels')
+           or not p_audio_sample_rate::numeric <@ vq._limit('p_audio_sample_rate')
+           or not p_frame_count::numeric <@ vq._limit('p_frame_count')
+           or not p_encoding_time::numeric <@ vq._limit('p_encoding_time')) is not true then
         return;
     end if;
 

@@ -5,7 +5,6 @@ create or replace function vq._require_quality_status(p_argument text, p_status 
 returns void
 language plpgsql
 stable
-set search_path = pg_catalog, pg_temp
 as $$
 begin
     perform vq._require_text(p_argument, p_status);

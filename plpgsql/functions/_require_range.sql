@@ -5,7 +5,6 @@ create or replace function vq._require_range(
 ) returns void
 language plpgsql
 immutable
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_limit numrange;

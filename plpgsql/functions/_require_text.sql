@@ -7,7 +7,6 @@ create or replace function vq._require_text(
 ) returns void
 language plpgsql
 immutable
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_limit numrange;

@@ -7,7 +7,6 @@ returns interval
 language plpgsql
 immutable
 parallel safe
-set search_path = pg_catalog, pg_temp
 as $$
 begin
     return least(interval '30 seconds' * power(2, greatest(p_attempts, 1) - 1),

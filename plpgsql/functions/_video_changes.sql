@@ -3,7 +3,6 @@
 create or replace function vq._video_changes()
 returns trigger
 language plpgsql
-set search_path = pg_catalog, pg_temp
 as $$
 begin
     if tg_op = 'INSERT' then

@@ -21,7 +21,6 @@
 create or replace function vq._video_qualities_before_write()
 returns trigger
 language plpgsql
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_status_changed boolean := tg_op = 'INSERT' or new.status is distinct from old.status;

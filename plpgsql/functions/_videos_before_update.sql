@@ -2,7 +2,6 @@
 create or replace function vq._videos_before_update()
 returns trigger
 language plpgsql
-set search_path = pg_catalog, pg_temp
 as $$
 begin
     new.updated_at := now();

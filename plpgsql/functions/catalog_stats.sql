@@ -11,8 +11,6 @@ returns table (
 )
 language plpgsql
 stable
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 begin
     return query

@@ -20,8 +20,6 @@ create or replace function vq.changes_since(
 )
 language plpgsql
 stable
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_xid     xid8 := '0'::xid8;

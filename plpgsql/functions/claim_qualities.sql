@@ -12,8 +12,6 @@ create or replace function vq.claim_qualities(
     p_qualities     text[] default null
 ) returns setof vq.video_qualities
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_label        text;

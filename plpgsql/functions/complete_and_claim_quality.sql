@@ -11,8 +11,6 @@ create or replace function vq.complete_and_claim_quality(
     p_qualities     text[] default null
 ) returns setof vq.video_qualities
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     c_keys constant text[] := array['url', 'file_size', 'bitrate', 'resolution_width',

@@ -23,30 +23,24 @@ create or replace function vq.complete_quality(
     p_encoding_time     double precision default null
 ) returns vq.video_qualities
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_quality vq.video_qualities;
 begin
     -- the checks in one expression where they pass (nearly every call): each helper
     -- call is a statement of its own, run only to name the argument that fails
-    if p_quality_id is null or p_lease_token is null or btrim(p_url) = ''
-       or not vq._quality_metadata_ok(p_url, p_file_size, p_bitrate, p_resolution_width,
-                  p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
-                  p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels,
-                  p_audio_sample_rate, p_aspect_ratio, p_frame_count, p_encoding_time, null) then
+    if p_quality_id is null or p_lease_token is null or btrim(p_url) = '' then
         perform vq._require_not_null('p_quality_id', p_quality_id);
         perform vq._require_not_null('p_lease_token', p_lease_token);
         perform vq._require_text('p_url', p_url);
         if btrim(p_url) = '' then
             raise exception 'p_url must not be empty' using errcode = 'invalid_parameter_value';
         end if;
-        perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
-            p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
-            p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
-            p_aspect_ratio, p_frame_count, p_encoding_time, null);
     end if;
+    perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
+        p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
+        p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
+        p_aspect_ratio, p_frame_count, p_encoding_time, null);
     update vq.video_qualities q set
         url = coalesce(p_url, q.url),
         file_size = coalesce(p_file_size, q.file_size),

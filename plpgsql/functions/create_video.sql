@@ -13,8 +13,6 @@ create or replace function vq.create_video(
     p_id            uuid default null
 ) returns vq.videos
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_video vq.videos;

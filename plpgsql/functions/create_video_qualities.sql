@@ -19,8 +19,6 @@
 create or replace function vq.create_video_qualities(p_video_id uuid, p_qualities jsonb)
 returns setof vq.video_qualities
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     c_keys constant text[] := array['quality', 'url', 'file_size', 'bitrate',

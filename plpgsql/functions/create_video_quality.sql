@@ -30,8 +30,6 @@ create or replace function vq.create_video_quality(
     p_max_attempts          integer default null
 ) returns vq.video_qualities
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_quality vq.video_qualities;
@@ -41,11 +39,7 @@ begin
     if p_video_id is null or p_url is null or btrim(p_url) = '' or p_is_default is null
        or not exists (select 1 from vq.quality_levels where label = p_quality)
        or not exists (select 1 from vq.quality_statuses where status = p_status)
-       or not coalesce(p_max_attempts::numeric <@ vq._limit('p_max_attempts'), true)
-       or not vq._quality_metadata_ok(p_url, p_file_size, p_bitrate, p_resolution_width,
-                  p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
-                  p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels,
-                  p_audio_sample_rate, p_aspect_ratio, p_frame_count, p_encoding_time, null) then
+       or not coalesce(p_max_attempts::numeric <@ vq._limit('p_max_attempts'), true) then
         perform vq._require_not_null('p_video_id', p_video_id);
         perform vq._require_text('p_quality', p_quality, true);
         if not exists (select 1 from vq.quality_levels where label = p_quality) then
@@ -54,15 +48,15 @@ begin
                 using errcode = 'invalid_parameter_value';              -- 22023
         end if;
         perform vq._require_text('p_url', p_url, true);
-        perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
-            p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
-            p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
-            p_aspect_ratio, p_frame_count, p_encoding_time, null);
         perform vq._require_range('p_max_attempts', p_max_attempts);
         perform vq._require_not_null('p_is_default', p_is_default);
         perform vq._require_not_null('p_status', p_status);
         perform vq._require_quality_status('p_status', p_status);
     end if;
+    perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
+        p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
+        p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
+        p_aspect_ratio, p_frame_count, p_encoding_time, null);
     if p_is_default and p_status <> 'ready' then
         raise exception 'p_is_default is true but p_status = %: the default quality must be ready',
             quote_literal(p_status)

@@ -7,8 +7,6 @@
 create or replace function vq.delete_video(p_video_id uuid)
 returns setof text
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_urls text[];

@@ -9,8 +9,6 @@ create or replace function vq.fail_quality(
     p_retryable     boolean default true
 ) returns vq.video_qualities
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_quality vq.video_qualities;

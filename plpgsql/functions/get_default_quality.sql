@@ -3,8 +3,6 @@ create or replace function vq.get_default_quality(p_video_id uuid)
 returns setof vq.video_qualities
 language plpgsql
 stable
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 begin
     if p_video_id is null then   -- the helper names it; a statement only when needed

@@ -9,8 +9,6 @@ create or replace function vq.heartbeat_quality(
     p_lease_seconds integer default null
 ) returns timestamptz
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_expires timestamptz;

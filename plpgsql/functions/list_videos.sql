@@ -11,8 +11,6 @@ create or replace function vq.list_videos(
 ) returns setof vq.videos
 language plpgsql
 stable
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_after  vq.videos;

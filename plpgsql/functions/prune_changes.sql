@@ -4,8 +4,6 @@
 create or replace function vq.prune_changes(p_keep interval default interval '7 days')
 returns bigint
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_count bigint;

@@ -3,8 +3,6 @@
 create or replace function vq.release_quality(p_quality_id uuid, p_lease_token uuid)
 returns vq.video_qualities
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_quality vq.video_qualities;

@@ -5,8 +5,6 @@
 create or replace function vq.set_default_quality(p_video_id uuid, p_quality_id uuid)
 returns boolean
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_quality vq.video_qualities;

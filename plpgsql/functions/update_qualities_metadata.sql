@@ -13,8 +13,6 @@
 create or replace function vq.update_qualities_metadata(p_updates jsonb)
 returns integer
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     c_keys constant text[] := array['quality_id', 'url', 'file_size', 'bitrate',

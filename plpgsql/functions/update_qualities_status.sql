@@ -3,8 +3,6 @@
 create or replace function vq.update_qualities_status(p_quality_ids uuid[], p_status text)
 returns integer
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_video_ids uuid[];

@@ -26,8 +26,6 @@ create or replace function vq.update_quality_metadata(
     p_error_message     text default null
 ) returns boolean
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_video_id uuid;

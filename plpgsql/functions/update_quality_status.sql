@@ -5,8 +5,6 @@
 create or replace function vq.update_quality_status(p_quality_id uuid, p_status text)
 returns boolean
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 declare
     v_video_id uuid;

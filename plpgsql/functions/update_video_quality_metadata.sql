@@ -31,32 +31,25 @@ create or replace function vq.update_video_quality_metadata(
     p_error_message     text default null
 ) returns boolean
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 begin
     -- the checks in one expression where they pass (nearly every call): each helper
     -- call is a statement of its own, run only to name the argument that fails
     if p_video_id is null or p_quality_id is null or btrim(p_url) = ''
        or (p_status is not null
-           and not exists (select 1 from vq.quality_statuses where status = p_status))
-       or not vq._quality_metadata_ok(p_url, p_file_size, p_bitrate, p_resolution_width,
-                  p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
-                  p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels,
-                  p_audio_sample_rate, p_aspect_ratio, p_frame_count, p_encoding_time,
-                  p_error_message) then
+           and not exists (select 1 from vq.quality_statuses where status = p_status)) then
         perform vq._require_not_null('p_video_id', p_video_id);
         perform vq._require_not_null('p_quality_id', p_quality_id);
         perform vq._require_text('p_url', p_url);
         if btrim(p_url) = '' then
             raise exception 'p_url must not be empty' using errcode = 'invalid_parameter_value';
         end if;
-        perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
-            p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
-            p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
-            p_aspect_ratio, p_frame_count, p_encoding_time, p_error_message);
         perform vq._require_quality_status('p_status', p_status);
     end if;
+    perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
+        p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
+        p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
+        p_aspect_ratio, p_frame_count, p_encoding_time, p_error_message);
 
     update vq.video_qualities set
         url = coalesce(p_url, url),

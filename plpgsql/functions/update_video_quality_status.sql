@@ -9,8 +9,6 @@ create or replace function vq.update_video_quality_status(
     p_status     text
 ) returns boolean
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 begin
     -- the checks in one expression where they pass (nearly every call): each helper

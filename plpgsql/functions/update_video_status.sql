@@ -2,8 +2,6 @@
 create or replace function vq.update_video_status(p_video_id uuid, p_status text)
 returns boolean
 language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
 as $$
 begin
     -- the checks in one expression where they pass (nearly every call): each helper

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from types import TracebackType
 from typing import Any, Unpack
 from uuid import UUID, uuid4
 
 from vqdb.cache import Rows, as_uuid
-from vqdb.models import Change, QualityMetadata, QueueStats, Video, VideoQuality
+from vqdb.models import Change, QueueStats, Video, VideoQuality
+from vqdb.sql_api import QualityMetadata
 from vqdb.transport import Transport
 
 Id = UUID | str  # a UUID, or its text (a malformed one raises InvalidArgument)
@@ -128,7 +128,7 @@ class Catalog(Transport):
         **fields: Unpack[QualityMetadata],
     ) -> VideoQuality:
         """Creates the quality (or restarts the existing one of that label; same id), with
-        the encoder's metadata ``fields`` (vqdb.models.QualityMetadata).
+        the encoder's metadata ``fields`` (vqdb.sql_api.QualityMetadata).
 
         Defaults (None): not default, status pending, 3 attempts for the workers that
         claim it. NotFound when the video does not exist.
@@ -313,16 +313,3 @@ class Catalog(Transport):
     def prune_changes(self, keep: timedelta | None = None) -> int:
         """Drops the feed's events older than ``keep`` (7 days); returns how many."""
         return int(self._scalar(self._call("prune_changes", locals())))
-
-    # -- lifecycle ------------------------------------------------------------
-
-    def __enter__(self) -> Catalog:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -11,7 +11,7 @@ import dataclasses
 import operator
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Self, TypedDict
+from typing import Any, Self
 from uuid import UUID
 
 # (class, column names of a result) -> picks the class's fields out of a row, in
@@ -108,30 +108,6 @@ class VideoQuality(_FromRow):
     lease_seconds: int | None
     progress: float | None  # percent, from heartbeats; 100 when ready
     error_code: str | None  # of the last failed attempt, with error_message
-
-
-class QualityMetadata(TypedDict, total=False):
-    """What an encoder reports about a quality: the keyword arguments that
-    create_video_quality, update_quality_metadata and complete_quality share (the
-    columns of the same names). None, like a name not given, leaves the field as it is."""
-
-    file_size: int | None  # bytes
-    bitrate: int | None  # kbps
-    resolution_width: int | None
-    resolution_height: int | None
-    codec: str | None
-    container: str | None
-    duration: float | None  # seconds
-    fps: float | None
-    pixel_format: str | None
-    color_space: str | None
-    audio_codec: str | None
-    audio_bitrate: int | None  # kbps
-    audio_channels: int | None
-    audio_sample_rate: int | None  # Hz
-    aspect_ratio: str | None
-    frame_count: int | None
-    encoding_time: float | None  # seconds
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

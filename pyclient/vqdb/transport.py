@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 from uuid import UUID
 
 import psycopg2
@@ -329,6 +329,12 @@ class Transport:
         if self.cache is not None:
             stats = dataclasses.replace(stats, cache=self.cache.stats())
         return self.router.stats(stats) if self.router else stats
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def close(self) -> None:
         """Closes every connection of the pool (and of the replicas' pools, and the feed's)."""

@@ -27,7 +27,7 @@ import typing
 import psycopg2
 import pytest
 import vqdb
-from vqdb.models import QualityMetadata
+from vqdb.sql_api import QualityMetadata
 
 from tests.python.conftest import REPO_ROOT
 from tools import generate
