@@ -16,6 +16,7 @@ from vqdb.errors import (
     Unavailable,
     VqdbError,
 )
+from vqdb.ffprobe import ProbeError, probe
 from vqdb.models import Change, QueueStats, Video, VideoQuality
 from vqdb.pool import PoolStats
 from vqdb.service import DatabaseService
@@ -34,6 +35,7 @@ __all__ = [
     "NotFound",
     "PoolStats",
     "PoolTimeout",
+    "ProbeError",
     "QueueStats",
     "Unavailable",
     "Video",
@@ -41,4 +43,5 @@ __all__ = [
     "VqdbError",
     "Worker",
     "__version__",
+    "probe",
 ]
