@@ -74,7 +74,8 @@ class Function(NamedTuple):
 # names in its own signature.
 METADATA_FUNCTIONS = ("create_video_quality", "update_quality_metadata", "complete_quality")
 METADATA_APART = {"url"}
-PY_TYPES = {"integer": "int", "bigint": "int", "double precision": "float", "text": "str"}
+# a double precision argument also takes a fraction as text ("30000/1001")
+PY_TYPES = {"integer": "int", "bigint": "int", "double precision": "float | str", "text": "str"}
 
 
 def metadata_arguments(api: Mapping[str, Function]) -> list[Argument]:

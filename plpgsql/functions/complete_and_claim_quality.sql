@@ -24,7 +24,7 @@ begin
         raise exception 'p_metadata must be a JSON object with keys among %', c_keys
             using errcode = 'invalid_parameter_value';              -- 22023
     end if;
-    r := jsonb_populate_record(null::vq.video_qualities, p_metadata);
+    r := vq._quality_row(p_metadata);
     perform vq.complete_quality(p_quality_id, p_lease_token, r.url, r.file_size, r.bitrate,
         r.resolution_width, r.resolution_height, r.codec, r.container, r.duration, r.fps,
         r.pixel_format, r.color_space, r.audio_codec, r.audio_bitrate, r.audio_channels,

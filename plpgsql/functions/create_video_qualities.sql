@@ -81,7 +81,7 @@ begin
                    max(r.quality) filter (where r.is_default)
               into v_valid, v_rows, v_default
               from jsonb_array_elements(p_qualities) with ordinality as e(value, position)
-              cross join lateral jsonb_populate_record(null::vq.video_qualities,
+              cross join lateral vq._quality_row(
                   case when jsonb_typeof(e.value) = 'object' then e.value end) as r
               left join vq.quality_levels l on l.label = r.quality
               left join vq.quality_statuses s on s.status = coalesce(r.status, 'pending');
@@ -163,7 +163,7 @@ begin
                     raise exception 'unknown key %', quote_literal(v_unknown)
                         using errcode = 'invalid_parameter_value';
                 end if;
-                v_row := jsonb_populate_record(null::vq.video_qualities, v_element);
+                v_row := vq._quality_row(v_element);
                 v_row := vq.create_video_quality(
                     p_video_id => p_video_id, p_quality => v_row.quality, p_url => v_row.url,
                     p_file_size => v_row.file_size, p_bitrate => v_row.bitrate,

@@ -64,7 +64,7 @@ begin
             v_ids := v_ids || v_id;
             -- the typed metadata: 22P02 / 22003 for a value of the wrong type or size;
             -- the row's id carries the quality_id, for the UPDATE below
-            v_row := jsonb_populate_record(null::vq.video_qualities, v_element);
+            v_row := vq._quality_row(v_element);
             v_row.id := v_id;
             if btrim(v_row.url) = '' then
                 raise exception 'url must not be empty' using errcode = 'invalid_parameter_value';

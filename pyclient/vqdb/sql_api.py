@@ -63,8 +63,8 @@ class QualityMetadata(TypedDict, total=False):
     resolution_height: int | None
     codec: str | None
     container: str | None
-    duration: float | None
-    fps: float | None
+    duration: float | str | None
+    fps: float | str | None
     pixel_format: str | None
     color_space: str | None
     audio_codec: str | None
@@ -73,4 +73,4 @@ class QualityMetadata(TypedDict, total=False):
     audio_sample_rate: int | None
     aspect_ratio: str | None
     frame_count: int | None
-    encoding_time: float | None
+    encoding_time: float | str | None

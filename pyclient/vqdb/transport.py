@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Self
 from uuid import UUID
 
@@ -95,8 +96,34 @@ def _as_param(name: str, value: Any) -> Any:
     return value
 
 
+def _as_whole(name: str, value: Any) -> Any:
+    """An integer argument: a whole number written with a fraction (1200.0, as
+    encoders' reports and JSON give them) is that number; another fraction is refused
+    here, naming the argument (sent as it is, the server would answer 42883 "function
+    does not exist", which names nothing)."""
+    if isinstance(value, float | Decimal | Fraction):
+        if value != value or value in (float("inf"), float("-inf")) or value != int(value):
+            raise InvalidArgument("22P02", f"p_{name} = {value!r} is not a whole number")
+        value = int(value)
+    return _as_param(name, value)
+
+
+def _as_real(name: str, value: Any) -> Any:
+    """A double precision argument also takes a fraction: "30000/1001" (ffprobe's frame
+    rates) or a fractions.Fraction."""
+    if isinstance(value, str) and "/" in value:
+        try:
+            value = Fraction(value.replace(" ", ""))
+        except (ValueError, ZeroDivisionError) as exc:
+            raise InvalidArgument("22P02", f"p_{name} = {value!r} is not a number", exc) from exc
+    return float(value) if isinstance(value, Fraction) else value
+
+
 # How an argument of each SQL type travels (others: as it is, big ints as text).
 CONVERT: dict[str, Callable[[str, Any], Any]] = {
+    "integer": _as_whole,
+    "bigint": _as_whole,
+    "double precision": _as_real,
     "jsonb": _as_json,
     "uuid[]": _as_uuids,
     "text[]": _as_list,

@@ -41,6 +41,7 @@ import psycopg2.extensions
 from vqdb.catalog import Catalog
 from vqdb.errors import InvalidArgument, LeaseLost, VqdbError
 from vqdb.models import VideoQuality
+from vqdb.sql_api import QualityMetadata
 
 # The longest a waiting worker takes to notice stop().
 STOP_CHECK_SECONDS = 0.5
@@ -194,12 +195,14 @@ class Worker:
             )
             return None
         try:
+            # the same checks whichever call sends it: refused metadata fails the quality
+            metadata = _known_metadata(metadata)
             if claim_next and not self._stop.is_set():
                 return self.catalog.complete_and_claim_quality(
-                    quality.id, lease.token, self.name, dict(metadata or {}),
+                    quality.id, lease.token, self.name, metadata,
                     self.lease_seconds, self.qualities,
                 )  # fmt: skip
-            self.catalog.complete_quality(quality.id, lease.token, **dict(metadata or {}))
+            self.catalog.complete_quality(quality.id, lease.token, **metadata)
         except InvalidArgument as exc:  # encode returned metadata the catalog refuses
             logger.error("%s: quality %s: %s", self.name, quality.id, exc)
             refused = exc.message[:10000]
@@ -277,6 +280,20 @@ class Worker:
         if self._listener is not None:
             self._listener.close()
             self._listener = None
+
+
+# what encode may return: complete_quality's metadata keyword arguments and its url
+METADATA_KEYS = frozenset(QualityMetadata.__annotations__) | {"url"}
+
+
+def _known_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    """encode's result as complete_quality's keyword arguments; an unknown name is
+    refused as the JSON form of the call refuses it (so both completions agree)."""
+    metadata = dict(metadata or {})
+    unknown = sorted(set(metadata) - METADATA_KEYS)
+    if unknown:
+        raise InvalidArgument("22023", f"encode returned unknown metadata {', '.join(unknown)}")
+    return metadata
 
 
 def _raise_shutdown(signum: int, frame: FrameType | None) -> None:

@@ -157,11 +157,28 @@ select throws_ok($$ select vq.update_qualities_metadata(p_updates => '[{"quality
     'quality_id not a UUID: 22P02');
 select throws_ok($$ select vq.update_qualities_metadata(p_updates =>
     '[{"quality_id": "00000000-0000-4000-8000-000000000011", "bitrate": "fast"}]') $$,
-    '22P02', 'p_updates[1]: invalid input syntax for type integer: "fast"',
-    'text for a number: 22P02');
+    '22P02', 'p_updates[1]: bitrate = "fast" is not a valid integer',
+    'text for a number: 22P02, naming the key and the value');
 select throws_ok($$ select vq.update_qualities_metadata(p_updates =>
     '[{"quality_id": "00000000-0000-4000-8000-000000000011", "bitrate": 1.5}]') $$,
-    '22P02', null, 'a fraction for an integer: 22P02');
+    '22P02', 'p_updates[1]: bitrate = 1.5 is not a valid integer',
+    'a fraction for an integer: 22P02, naming the key and the value');
+select throws_ok($$ select vq.update_qualities_metadata(p_updates =>
+    '[{"quality_id": "00000000-0000-4000-8000-000000000011", "frame_count": 1e30}]') $$,
+    '22003', null, 'a whole number too big for its column: 22003');
+select throws_ok($$ select vq.update_qualities_metadata(p_updates =>
+    '[{"quality_id": "00000000-0000-4000-8000-000000000011", "fps": "30/0"}]') $$,
+    '22012', 'p_updates[1]: fps = "30/0" is not a valid double precision',
+    'a frame rate over zero: 22012, naming it');
+-- what an encoder's report gives: a whole number written with a fraction, a
+-- frame rate as a fraction
+select is(vq.update_qualities_metadata(p_updates =>
+    '[{"quality_id": "00000000-0000-4000-8000-000000000011", "bitrate": 1200.0,
+       "frame_count": 180.0, "fps": "30000/1001"}]'), 1,
+    'a whole number with a fraction and a fraction of a frame rate are taken');
+select results_eq($$ select bitrate, frame_count, round(fps::numeric, 6) from vq.video_qualities
+                     where id = '00000000-0000-4000-8000-000000000011' $$,
+    $$ values (1200, 180::bigint, 29.970030) $$, 'and stored as the numbers they are');
 select throws_ok(format($$ select vq.update_qualities_metadata(p_updates =>
     '[{"quality_id": "00000000-0000-4000-8000-000000000011", "codec": "%s"}]') $$, repeat('x', 65)),
     '22001', null, 'a codec over 64 characters: 22001');

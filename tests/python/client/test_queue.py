@@ -223,3 +223,50 @@ def test_metadata_the_catalog_refuses_fails_the_quality_instead_of_the_worker(db
         (after,) = db.list_qualities_ordered(q.video_id)
     assert (after.status, after.error_code) == ("failed", "InvalidArgument")
     assert "p_bitrate" in (after.error_message or "")
+
+
+@pytest.mark.parametrize(
+    ("metadata", "named"),
+    [({"bitrate": 1200.5}, "bitrate = 1200.5"),  # refused by the client or the JSON call
+     ({"bitrate": -1}, "p_bitrate"),  # by the server
+     ({"frame_rate": 30}, "frame_rate")],  # by name
+)  # fmt: skip
+@pytest.mark.parametrize("path", ["complete_quality", "complete_and_claim_quality"])
+def test_both_completions_fail_refused_metadata_at_once(db_url, path, metadata, named) -> None:
+    """The last quality of a run completes with complete_quality, the others with
+    complete_and_claim_quality: refused metadata fails the quality there and then
+    (not retried), naming the field, on either path."""
+    with vqdb.Catalog(db_url, maxconn=3) as db:
+        rows = ladder(db, 1, ("720p", "480p"))
+        results = iter([metadata, {"bitrate": 1200.0, "frame_count": 180.0}])
+        worker = vqdb.Worker(db, "w", lease_seconds=10)
+        runs = 1 if path == "complete_quality" else 2
+        worker.run(lambda quality, lease: next(results), max_qualities=runs)
+        by_id = {q.id: q for q in db.list_qualities_ordered(rows[0].video_id)}
+    refused = [q for q in by_id.values() if q.status == "failed"]
+    assert len(refused) == 1
+    assert (refused[0].error_code, refused[0].attempts) == ("InvalidArgument", 1)
+    assert named in (refused[0].error_message or "")
+    if runs == 2:  # the next one was claimed afterwards and completed
+        (done,) = [q for q in by_id.values() if q.status == "ready"]
+        assert (done.bitrate, done.frame_count) == (1200, 180)
+
+
+def test_metadata_forms_of_an_encoders_report(db_url) -> None:
+    """A whole number with a fraction for an integer field, a frame rate as a
+    fraction: taken by the keyword calls and the JSON ones; another fraction is
+    InvalidArgument naming the argument and the value."""
+    with vqdb.Catalog(db_url) as db:
+        a, b = ladder(db, 1, ("720p", "480p"))
+        assert db.update_quality_metadata(a.id, bitrate=1200.0, fps="30000/1001")
+        assert db.update_qualities_metadata([{"quality_id": b.id, "frame_count": 180.0,
+                                              "fps": "24000/1001"}])  # fmt: skip
+        with pytest.raises(vqdb.InvalidArgument, match=r"p_bitrate = 1086\.826"):
+            db.update_quality_metadata(a.id, bitrate=1086.826)
+        with pytest.raises(vqdb.InvalidArgument, match=r"bitrate = 1086\.826 is not a valid"):
+            db.update_qualities_metadata([{"quality_id": a.id, "bitrate": 1086.826}])
+        with pytest.raises(vqdb.InvalidArgument, match="p_fps"):
+            db.update_quality_metadata(a.id, fps="30/0")
+        a, b = db.list_qualities_ordered(a.video_id)
+    assert (a.bitrate, round(a.fps, 6)) == (1200, 29.97003)
+    assert (b.frame_count, round(b.fps, 6)) == (180, 23.976024)
