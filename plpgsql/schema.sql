@@ -66,7 +66,7 @@ create table vq.videos (
     description   text,
     url           text,
     thumbnail_url text,
-    duration      integer check (duration >= 0),           -- seconds
+    duration      double precision check (duration >= 0),  -- seconds
     user_id       uuid,
     views         bigint not null default 0 check (views >= 0),
     likes         bigint not null default 0 check (likes >= 0),
@@ -124,6 +124,9 @@ create table vq.video_qualities (
     lease_seconds           integer,         -- the length a heartbeat extends it by
     progress                real check (progress between 0 and 100),    -- percent
     error_code              text,            -- of the last failed attempt, with error_message
+    -- the encoder's settings document given when the work was enqueued (a JSON
+    -- object: the ladder's, with the quality's own keys over it), for its worker
+    settings                jsonb,
     -- Every key includes the video, so that the table can be sharded by video
     -- (docs/scaling.md): a key without it cannot be enforced across shards. id
     -- first, so that a look-up by id alone is still a scan of this index; id is

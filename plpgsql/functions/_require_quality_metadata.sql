@@ -49,7 +49,13 @@ begin
            or not p_audio_channels::numeric <@ vq._limit('p_audio_channels')
            or not p_audio_sample_rate::numeric <@ vq._limit('p_audio_sample_rate')
            or not p_frame_count::numeric <@ vq._limit('p_frame_count')
-           or not p_encoding_time::numeric <@ vq._limit('p_encoding_time')) is not true then
+           or not p_encoding_time::numeric <@ vq._limit('p_encoding_time')
+           or p_container !~ (vq._form('p_container'))[1]
+           or p_aspect_ratio !~ (vq._form('p_aspect_ratio'))[1]
+           or p_color_space !~ (vq._form('p_color_space'))[1]
+           or p_codec !~ (vq._form('p_codec'))[1]
+           or p_audio_codec !~ (vq._form('p_audio_codec'))[1]
+           or p_pixel_format !~ (vq._form('p_pixel_format'))[1]) is not true then
         return;
     end if;
 
@@ -72,7 +78,13 @@ begin
     perform vq._require_range('p_frame_count', p_frame_count);
     perform vq._require_range('p_encoding_time', p_encoding_time::numeric);
     perform vq._require_text('p_error_message', p_error_message);
+    perform vq._require_form('p_container', p_container);
+    perform vq._require_form('p_aspect_ratio', p_aspect_ratio);
+    perform vq._require_form('p_color_space', p_color_space);
+    perform vq._require_form('p_codec', p_codec);
+    perform vq._require_form('p_audio_codec', p_audio_codec);
+    perform vq._require_form('p_pixel_format', p_pixel_format);
 end
 $$;
 comment on function vq._require_quality_metadata is
-'Internal. Checks the metadata arguments of the quality functions against their limits (vq._limit): 22001 for a text too long, 22003 for a number out of its range.';
+'Internal. Checks the metadata arguments of the quality functions against their limits (vq._limit) and forms (vq._form): 22001 for a text too long, 22003 for a number out of its range, 22023 for a text without its form (a blank codec, a container that is not a short name, an aspect ratio not W:H, an unknown colour space).';

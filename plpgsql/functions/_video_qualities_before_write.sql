@@ -17,14 +17,32 @@
 --   * entering 'pending' makes the quality due now unless the writer set due_at
 --     (fail_quality's backoff); failed -> pending (queued again by hand) begins
 --     a new series of attempts;
---   * max_attempts given as null is the column's default.
+--   * max_attempts given as null is the column's default;
+--   * a bit rate in bits per second given as kbps is refused: a stream cannot
+--     average more than the whole file (size x 8 / duration); a bit rate over
+--     twice that plus 64 kbps (room for a container whose duration differs from
+--     its streams') fails naming the three values. A mix-up is 1000 times.
 create or replace function vq._video_qualities_before_write()
 returns trigger
 language plpgsql
 as $$
 declare
     v_status_changed boolean := tg_op = 'INSERT' or new.status is distinct from old.status;
+    v_file_kbps      double precision;
 begin
+    if new.file_size is not null and new.duration > 0
+       and (tg_op = 'INSERT' or (new.bitrate, new.audio_bitrate, new.file_size, new.duration)
+                                is distinct from
+                                (old.bitrate, old.audio_bitrate, old.file_size, old.duration)) then
+        v_file_kbps := new.file_size * 8 / new.duration / 1000;
+        if greatest(new.bitrate, new.audio_bitrate) > 2 * v_file_kbps + 64 then
+            raise exception 'bitrate = % kbps, audio_bitrate = % kbps: more than the whole file''s % kbps (file_size = % bytes over duration = % s) can hold; bits per second given as kbps?',
+                new.bitrate, new.audio_bitrate, round(v_file_kbps::numeric, 1), new.file_size,
+                new.duration
+                using errcode = 'invalid_parameter_value';          -- 22023
+        end if;
+    end if;
+
     if tg_op = 'UPDATE' and v_status_changed then
         if not exists (select 1 from vq.quality_status_transitions
                         where from_status = old.status and to_status = new.status) then
@@ -86,4 +104,4 @@ begin
 end
 $$;
 comment on function vq._video_qualities_before_write is
-'Trigger of vq.video_qualities. Raises 22023 for a status change not listed in vq.quality_status_transitions; keeps processing_started_at/processing_completed_at and is_default consistent with the status (processing: started, not completed; ready/failed: completed; back to pending: neither); ends the lease of a quality that leaves processing; makes a quality that returns to pending due now (unless due_at is set) and, from failed, resets its attempts; max_attempts defaults to 3.';
+'Trigger of vq.video_qualities. Raises 22023 for a status change not listed in vq.quality_status_transitions; keeps processing_started_at/processing_completed_at and is_default consistent with the status (processing: started, not completed; ready/failed: completed; back to pending: neither); ends the lease of a quality that leaves processing; makes a quality that returns to pending due now (unless due_at is set) and, from failed, resets its attempts; max_attempts defaults to 3; raises 22023 for a bitrate or audio_bitrate over twice (+ 64 kbps) what file_size and duration allow (bits per second given as kbps).';

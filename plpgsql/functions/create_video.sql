@@ -8,7 +8,7 @@ create or replace function vq.create_video(
     p_description   text default null,
     p_url           text default null,
     p_thumbnail_url text default null,
-    p_duration      integer default null,
+    p_duration      double precision default null,
     p_user_id       uuid default null,
     p_id            uuid default null
 ) returns vq.videos
@@ -21,7 +21,7 @@ begin
     perform vq._require_text('p_description', p_description);
     perform vq._require_text('p_url', p_url);
     perform vq._require_text('p_thumbnail_url', p_thumbnail_url);
-    perform vq._require_range('p_duration', p_duration);
+    perform vq._require_range('p_duration', p_duration::numeric);
 
     insert into vq.videos (id, title, description, url, thumbnail_url, duration, user_id)
     values (coalesce(p_id, gen_random_uuid()), p_title, p_description, p_url, p_thumbnail_url,

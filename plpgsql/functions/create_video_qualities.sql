@@ -16,7 +16,11 @@
 -- outcome (the later element winning for a repeated quality, the error of
 -- element 1 before the P0002 of an unknown video) is exactly the one that
 -- path gives, with its p_qualities[N] prefix.
-create or replace function vq.create_video_qualities(p_video_id uuid, p_qualities jsonb)
+create or replace function vq.create_video_qualities(
+    p_video_id  uuid,
+    p_qualities jsonb,
+    p_settings  jsonb default null
+)
 returns setof vq.video_qualities
 language plpgsql
 as $$
@@ -25,7 +29,7 @@ declare
         'resolution_width', 'resolution_height', 'codec', 'container', 'duration', 'fps',
         'pixel_format', 'color_space', 'audio_codec', 'audio_bitrate', 'audio_channels',
         'audio_sample_rate', 'aspect_ratio', 'frame_count', 'encoding_time', 'is_default',
-        'status', 'processing_started_at', 'max_attempts'];
+        'status', 'processing_started_at', 'max_attempts', 'settings'];
     v_position integer := 0;
     v_element  jsonb;
     v_unknown  text;
@@ -43,6 +47,24 @@ begin
         raise exception 'p_qualities must be a JSON array of objects, not a JSON %',
             jsonb_typeof(p_qualities)
             using errcode = 'invalid_parameter_value';              -- 22023
+    end if;
+    -- the ladder's settings under each element's own keys, once, before anything
+    if p_settings is not null then
+        if jsonb_typeof(p_settings) <> 'object' then
+            raise exception 'p_settings must be a JSON object, not a JSON %',
+                jsonb_typeof(p_settings)
+                using errcode = 'invalid_parameter_value';          -- 22023
+        end if;
+        select coalesce(jsonb_agg(
+                   case when jsonb_typeof(e.value) = 'object'
+                         and coalesce(jsonb_typeof(e.value -> 'settings'), 'null')
+                             in ('object', 'null')
+                        then e.value || jsonb_build_object('settings', p_settings
+                                 || coalesce(nullif(e.value -> 'settings', 'null'), '{}'))
+                        else e.value end            -- refused below, naming its element
+                   order by e.position), '[]')
+          into p_qualities
+          from jsonb_array_elements(p_qualities) with ordinality as e(value, position);
     end if;
 
     -- Lock the video, then every row this call may change -- the qualities it
@@ -73,6 +95,7 @@ begin
                        and btrim(r.url) <> '' and length(r.url)::numeric <@ vq._limit('p_url')
                        and s.status is not null
                        and (not coalesce(r.is_default, false) or s.status = 'ready')
+                       and coalesce(jsonb_typeof(r.settings) = 'object', true)
                        and coalesce(r.max_attempts::numeric <@ vq._limit('p_max_attempts'), true)
                        is true), true)
                    and count(*) filter (where r.is_default) <= 1
@@ -103,14 +126,14 @@ begin
                         resolution_height, codec, container, duration, fps, pixel_format,
                         color_space, audio_codec, audio_bitrate, audio_channels,
                         audio_sample_rate, aspect_ratio, frame_count, encoding_time,
-                        is_default, status, processing_started_at, max_attempts)
+                        is_default, status, processing_started_at, max_attempts, settings)
                     select p_video_id, r.quality, r.url, r.file_size, r.bitrate,
                            r.resolution_width, r.resolution_height, r.codec, r.container,
                            r.duration, r.fps, r.pixel_format, r.color_space, r.audio_codec,
                            r.audio_bitrate, r.audio_channels, r.audio_sample_rate,
                            r.aspect_ratio, r.frame_count, r.encoding_time,
                            coalesce(r.is_default, false), coalesce(r.status, 'pending'),
-                           r.processing_started_at, r.max_attempts
+                           r.processing_started_at, r.max_attempts, r.settings
                       from unnest(v_rows) as r
                     -- the same restart as create_video_quality's
                     on conflict (video_id, quality) do update set
@@ -128,6 +151,7 @@ begin
                         aspect_ratio = excluded.aspect_ratio,
                         frame_count = excluded.frame_count,
                         encoding_time = excluded.encoding_time,
+                        settings = excluded.settings,
                         -- a restart never takes the default away; leaving 'ready' does
                         is_default = excluded.is_default or q.is_default,
                         status = excluded.status,
@@ -180,7 +204,7 @@ begin
                     p_is_default => coalesce(v_row.is_default, false),
                     p_status => coalesce(v_row.status, 'pending'),
                     p_processing_started_at => v_row.processing_started_at,
-                    p_max_attempts => v_row.max_attempts);
+                    p_max_attempts => v_row.max_attempts, p_settings => v_row.settings);
                 v_ids := v_ids || v_row.id;
             end loop;
         exception when others then
@@ -204,4 +228,5 @@ end
 $$;
 comment on function vq.create_video_qualities is
 'Creates (or restarts) every quality of p_qualities for the video p_video_id in one transaction and returns their rows in ladder order. p_qualities is a JSON array of objects whose keys are create_video_quality''s arguments without p_ (quality and url required; status defaults to pending; max_attempts, the attempts a worker gets at it, to 3). All or nothing. A quality given twice is written as the later element says.
-Errors: 22004 p_video_id or p_qualities is null; 22023 p_qualities is not an array of objects or has an unknown key; P0002 p_video_id does not exist; 22P02 a value of the wrong type; 22007 a start time that is not a time; and every error of create_video_quality, with the message prefixed by p_qualities[N] (1-based).';
+p_settings, a JSON object, is the ladder''s encoder settings: each quality''s settings are p_settings with the keys of its own "settings" over them.
+Errors: 22004 p_video_id or p_qualities is null; 22023 p_qualities is not an array of objects or has an unknown key, p_settings is not a JSON object; P0002 p_video_id does not exist; 22P02 a value of the wrong type (naming its key and value; a whole number with a fraction is taken for an integer, "N/D" for fps); 22007 a start time that is not a time; and every error of create_video_quality, with the message prefixed by p_qualities[N] (1-based).';

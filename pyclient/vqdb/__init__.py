@@ -17,10 +17,12 @@ from vqdb.errors import (
     VqdbError,
 )
 from vqdb.ffprobe import ProbeError, probe
-from vqdb.models import Change, QueueStats, Video, VideoQuality
+from vqdb.job import Job
+from vqdb.lease import Lease
+from vqdb.models import Change, QualityLevel, QueueStats, Video, VideoQuality
 from vqdb.pool import PoolStats
 from vqdb.service import DatabaseService
-from vqdb.worker import Lease, Worker
+from vqdb.worker import Worker
 
 __version__ = "0.1.0"
 
@@ -30,12 +32,14 @@ __all__ = [
     "Conflict",
     "DatabaseService",
     "InvalidArgument",
+    "Job",
     "Lease",
     "LeaseLost",
     "NotFound",
     "PoolStats",
     "PoolTimeout",
     "ProbeError",
+    "QualityLevel",
     "QueueStats",
     "Unavailable",
     "Video",

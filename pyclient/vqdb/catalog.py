@@ -19,7 +19,7 @@ from typing import Any, Unpack
 from uuid import UUID, uuid4
 
 from vqdb.cache import Rows, as_uuid
-from vqdb.models import Change, QueueStats, Video, VideoQuality
+from vqdb.models import Change, QualityLevel, QueueStats, Video, VideoQuality
 from vqdb.sql_api import QualityMetadata
 from vqdb.transport import Transport
 
@@ -76,7 +76,7 @@ class Catalog(Transport):
         description: str | None = None,
         url: str | None = None,
         thumbnail_url: str | None = None,
-        duration: int | None = None,
+        duration: float | None = None,
         user_id: Id | None = None,
         id: Id | None = None,
     ) -> Video:
@@ -125,23 +125,30 @@ class Catalog(Transport):
         status: str | None = None,
         processing_started_at: datetime | None = None,
         max_attempts: int | None = None,
+        settings: Mapping[str, Any] | None = None,
         **fields: Unpack[QualityMetadata],
     ) -> VideoQuality:
         """Creates the quality (or restarts the existing one of that label; same id), with
         the encoder's metadata ``fields`` (vqdb.sql_api.QualityMetadata).
 
         Defaults (None): not default, status pending, 3 attempts for the workers that
-        claim it. NotFound when the video does not exist.
+        claim it. ``settings`` (a dict) is kept for the worker that encodes it.
+        NotFound when the video does not exist.
         """
         scope = {**_metadata(fields), **locals()}
         return self._qualities(self._call("create_video_quality", scope))[0]
 
     def create_video_qualities(
-        self, video_id: Id, qualities: Sequence[Mapping[str, Any]]
+        self,
+        video_id: Id,
+        qualities: Sequence[Mapping[str, Any]],
+        settings: Mapping[str, Any] | None = None,
     ) -> list[VideoQuality]:
         """A whole ladder in one call: each dict has create_video_quality's keyword arguments.
 
-        All or nothing; returns the rows in ladder order.
+        ``settings`` are the ladder's encoder settings: each quality gets them with the
+        keys of its own ``settings`` over them. All or nothing; returns the rows in
+        ladder order.
         """
         return self._qualities(self._call("create_video_qualities", locals()))
 
@@ -288,6 +295,11 @@ class Catalog(Transport):
     def release_quality(self, quality_id: Id, lease_token: Id) -> VideoQuality:
         """Gives the work back (pending, due now, the attempt not counted)."""
         return self._qualities(self._call("release_quality", locals()))[0]
+
+    def list_quality_levels(self) -> list[QualityLevel]:
+        """The ladder's rungs in ladder order (2160p first, original last)."""
+        columns, data = self._call("list_quality_levels", locals())
+        return [QualityLevel.from_row(columns, row) for row in data]
 
     def queue_stats(self) -> list[QueueStats]:
         """The queue per quality label, in ladder order (vq.queue_stats)."""

@@ -57,7 +57,7 @@ class Video(_FromRow):
     description: str | None
     url: str | None
     thumbnail_url: str | None
-    duration: int | None  # seconds
+    duration: float | None  # seconds
     user_id: UUID | None
     views: int
     likes: int
@@ -108,6 +108,16 @@ class VideoQuality(_FromRow):
     lease_seconds: int | None
     progress: float | None  # percent, from heartbeats; 100 when ready
     error_code: str | None  # of the last failed attempt, with error_message
+    settings: dict[str, Any] | None  # the encoder's settings, given with the work
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class QualityLevel(_FromRow):
+    """A rung of the ladder (vq.quality_levels)."""
+
+    label: str  # 2160p ... 144p, original
+    rank: int  # ladder order, ascending
+    height: int | None  # pixels; None for original
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """vqdb.Worker: takes encodes from the catalog and runs them the safe way.
 
-    def encode(quality: vqdb.VideoQuality, lease: vqdb.Lease) -> dict:
-        ...                                   # run the encoder; lease.progress(50.0)
-        return {"bitrate": 5000, "codec": "h264"}   # complete_quality's metadata
+    def encode(job: vqdb.Job) -> dict:           # job.source, job.output, job.level...
+        ...                                   # run the encoder; job.lease.progress(50.0)
+        return vqdb.probe(output_file)        # complete_quality's metadata
+
 
     with vqdb.Catalog() as db:
         vqdb.Worker(db, "encoder-1", qualities=["720p", "480p"]).run(encode)
@@ -40,7 +41,9 @@ import psycopg2.extensions
 
 from vqdb.catalog import Catalog
 from vqdb.errors import InvalidArgument, LeaseLost, VqdbError
-from vqdb.models import VideoQuality
+from vqdb.job import Encode, Job, LegacyEncode, as_job_function
+from vqdb.lease import Lease
+from vqdb.models import QualityLevel, VideoQuality
 from vqdb.sql_api import QualityMetadata
 
 # The longest a waiting worker takes to notice stop().
@@ -51,42 +54,6 @@ logger = logging.getLogger("vqdb.worker")
 
 class Shutdown(BaseException):
     """Raised in the main thread by SIGTERM/SIGINT while ``run`` is running."""
-
-
-class Lease:
-    """The worker's hold on one quality, handed to ``encode``."""
-
-    def __init__(self, quality: VideoQuality) -> None:
-        assert quality.lease_token is not None
-        self.quality_id = quality.id
-        self.token = quality.lease_token
-        self.lost = threading.Event()
-        self._progress: float | None = None
-        self._on_lost: list[Callable[[], None]] = []
-
-    def progress(self, percent: float) -> None:
-        """Records progress for the next heartbeat; raises LeaseLost once the lease is gone."""
-        self.check()
-        self._progress = percent
-
-    def check(self) -> None:
-        if self.lost.is_set():
-            raise LeaseLost("55000", f"lease lost on quality {self.quality_id}")
-
-    def on_lost(self, callback: Callable[[], None]) -> None:
-        """callback() runs (in the heartbeat thread) when the lease is lost."""
-        self._on_lost.append(callback)
-
-    def _mark_lost(self) -> None:
-        self.lost.set()
-        for callback in self._on_lost:
-            try:
-                callback()
-            except Exception:
-                logger.exception("on_lost callback failed")
-
-
-Encode = Callable[[VideoQuality, Lease], Mapping[str, Any] | None]
 
 
 class Worker:
@@ -110,13 +77,17 @@ class Worker:
         self._stop = threading.Event()
         self._listener: psycopg2.extensions.connection | None = None
         self.done = 0  # qualities completed, failed or released by this worker
+        self._levels: dict[str, QualityLevel] | None = None
 
     def stop(self) -> None:
         """Ends ``run`` after the current encode (from any thread)."""
         self._stop.set()
 
-    def run(self, encode: Encode, max_qualities: int | None = None) -> None:
-        """Claims and encodes until stop(), a signal, or ``max_qualities`` are done."""
+    def run(self, encode: Encode | LegacyEncode, max_qualities: int | None = None) -> None:
+        """Claims and encodes until stop(), a signal, or ``max_qualities`` are done.
+
+        encode(job) gets a vqdb.Job; the older encode(quality, lease) works too."""
+        encode = as_job_function(encode)
         in_main = threading.current_thread() is threading.main_thread()
         previous = {}
         if in_main:
@@ -171,7 +142,7 @@ class Worker:
         failure: Exception | None = None
         try:
             try:
-                metadata = encode(quality, lease)
+                metadata = encode(self._job(quality, lease))
             finally:
                 beat_stop.set()
                 beat.join()
@@ -228,6 +199,18 @@ class Worker:
                 raise  # a bug in encode's metadata: do not hide it
             logger.warning("%s: %s", self.name, exc)
         return None
+
+    def _job(self, quality: VideoQuality, lease: Lease) -> Job:
+        """The quality with its video, its rung of the ladder and its settings."""
+        if self._levels is None:  # the rungs change only with a migration
+            self._levels = {level.label: level for level in self.catalog.list_quality_levels()}
+        return Job(
+            quality=quality,
+            video=self.catalog.get_video(quality.video_id),
+            level=self._levels[quality.quality],
+            settings=quality.settings or {},
+            lease=lease,
+        )
 
     def _heartbeat(self, lease: Lease, stop: threading.Event) -> None:
         while not stop.wait(self.heartbeat_seconds):

@@ -1,6 +1,6 @@
--- Both sides of every limit of vq._require_quality_metadata, which every write
--- of metadata goes through (create_video_quality, update_quality_metadata and
--- their batch forms). Migration 0011 gave it a fast path that checks every
+-- Both sides of every limit and form of vq._require_quality_metadata, which
+-- every write of metadata goes through (create_video_quality,
+-- update_quality_metadata and their batch forms). Migration 0011 gave it a fast path that checks every
 -- limit in one expression before the per-argument checks; the two must agree:
 -- a value at its limit passes, a value just beyond it raises the argument's
 -- error (a fast path looser than the checks would let it through).
@@ -34,7 +34,7 @@ insert into limit_case values
     ('p_pixel_format', repeat('c', 64), repeat('c', 65), '22001'),
     ('p_color_space', repeat('c', 64), repeat('c', 65), '22001'),
     ('p_audio_codec', repeat('c', 64), repeat('c', 65), '22001'),
-    ('p_aspect_ratio', repeat('c', 64), repeat('c', 65), '22001'),
+    ('p_aspect_ratio', '1:' || repeat('1', 62), '1:' || repeat('1', 63), '22001'),
     ('p_error_message', repeat('e', 10000), repeat('e', 10001), '22001'),
     ('p_file_size', '10000000000000', '10000000000001', '22003'),
     ('p_file_size', '0', '-1', '22003'),
@@ -59,17 +59,28 @@ insert into limit_case values
     ('p_frame_count', '10000000000', '10000000001', '22003'),
     ('p_frame_count', '0', '-1', '22003'),
     ('p_encoding_time', '10000000', '10000000.5', '22003'),
-    ('p_encoding_time', '0', '-0.5', '22003');
+    ('p_encoding_time', '0', '-0.5', '22003'),
+    -- the forms (vq._form): ffprobe's list of demuxers, its words for "not known", blanks
+    ('p_container', 'mp4', 'mov,mp4,m4a,3gp,3g2,mj2', '22023'),
+    ('p_container', 'mpegts', 'MP4', '22023'),
+    ('p_aspect_ratio', '16:9', 'N/A', '22023'),
+    ('p_aspect_ratio', '4:3', '0:1', '22023'),
+    ('p_aspect_ratio', '1:1', '1.78', '22023'),
+    ('p_color_space', 'bt709', 'unknown', '22023'),
+    ('p_color_space', 'bt2020nc', '', '22023'),
+    ('p_codec', 'h264', '', '22023'),
+    ('p_audio_codec', 'aac', ' ', '22023'),
+    ('p_pixel_format', 'yuv420p', '', '22023');
 
 select lives_ok(pg_temp.call_with('none', null), 'nothing given: passes');
 select lives_ok(pg_temp.call_with(arg, ok), format('%s = %s passes', arg, left(ok, 12)))
-  from limit_case order by arg, ok;                                                     -- 32
+  from limit_case order by arg, ok;
 select throws_ok(pg_temp.call_with(arg, bad), state, null,
                  format('%s = %s raises %s', arg, left(bad, 12), state))
-  from limit_case order by arg, bad;                                                    -- 32
+  from limit_case order by arg, bad;
 select throws_imatching(pg_temp.call_with(arg, bad), '^' || arg || ' ',
                         format('%s = %s: the message names %s', arg, left(bad, 12), arg))
-  from limit_case order by arg, bad;                                                    -- 32
+  from limit_case order by arg, bad;
 
 select * from finish();
 rollback;

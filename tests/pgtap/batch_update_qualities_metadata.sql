@@ -42,7 +42,7 @@ select function_privs_are('vq', 'update_qualities_metadata', array['jsonb'], 'pu
 -- ----------------------------------------------------------- happy path --
 select is(vq.update_qualities_metadata(p_updates => '[
     {"quality_id": "00000000-0000-4000-8000-000000000011", "url": "https://cdn.example/720p-b.mp4",
-     "file_size": 1000, "bitrate": 2500, "resolution_width": 1280, "resolution_height": 720,
+     "file_size": 20000000, "bitrate": 2500, "resolution_width": 1280, "resolution_height": 720,
      "codec": "h264", "container": "mp4", "duration": 60.5, "fps": 29.97,
      "pixel_format": "yuv420p", "color_space": "bt709", "audio_codec": "aac",
      "audio_bitrate": 128, "audio_channels": 2, "audio_sample_rate": 48000,
@@ -55,7 +55,7 @@ select results_eq(
               duration, fps, pixel_format, color_space, audio_codec, audio_bitrate,
               audio_channels, audio_sample_rate, aspect_ratio, frame_count, encoding_time, status
          from vq.video_qualities where id = '00000000-0000-4000-8000-000000000011' $$,
-    $$ values ('https://cdn.example/720p-b.mp4', 1000::bigint, 2500, 1280, 720, 'h264', 'mp4',
+    $$ values ('https://cdn.example/720p-b.mp4', 20000000::bigint, 2500, 1280, 720, 'h264', 'mp4',
                60.5::float8, 29.97::float8, 'yuv420p', 'bt709', 'aac', 128, 2, 48000, '16:9',
                1813::bigint, 12.5::float8, 'ready') $$,
     'every key of an element reaches its column');

@@ -28,14 +28,14 @@ select results_eq(
                     audio_sample_rate, aspect_ratio, frame_count, encoding_time,
                     processing_started_at
                from vq.create_video_qualities(p_video_id => %L, p_qualities => %L)$$,
-           :'vid', '[{"quality": "144p", "url": "u", "file_size": 10, "resolution_width": 256,
+           :'vid', '[{"quality": "144p", "url": "u", "file_size": 18000, "resolution_width": 256,
                       "resolution_height": 144, "codec": "h264", "container": "mp4",
                       "duration": 1.5, "fps": 24, "pixel_format": "yuv420p",
                       "color_space": "bt709", "audio_codec": "aac", "audio_bitrate": 64,
                       "audio_channels": 1, "audio_sample_rate": 22050, "aspect_ratio": "16:9",
                       "frame_count": 36, "encoding_time": 0.5, "status": "processing",
                       "processing_started_at": "2020-01-01T10:00:00Z"}]'),
-    $$ values (10::bigint, 256, 144, 'h264', 'mp4', 1.5::float8, 24::float8, 'yuv420p', 'bt709',
+    $$ values (18000::bigint, 256, 144, 'h264', 'mp4', 1.5::float8, 24::float8, 'yuv420p', 'bt709',
                'aac', 64, 1, 22050, '16:9', 36::bigint, 0.5::float8,
                '2020-01-01 10:00+00'::timestamptz) $$,
     'every key of an element reaches its column');

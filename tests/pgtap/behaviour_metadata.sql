@@ -29,7 +29,7 @@ select is((select to_jsonb(q) - 'bitrate' - 'updated_at'
 
 -- several fields at once, still leaving the others alone
 select ok(vq.update_quality_metadata(p_quality_id => :'qid', p_codec => 'hevc',
-                                     p_file_size => 99, p_fps => 60, p_aspect_ratio => '4:3'),
+                                     p_file_size => 99000000, p_fps => 60, p_aspect_ratio => '4:3'),
           'several fields at once');
 select is((select to_jsonb(q) - array['bitrate', 'codec', 'file_size', 'fps', 'aspect_ratio',
                                       'updated_at']
@@ -40,7 +40,7 @@ select is((select to_jsonb(q) - array['bitrate', 'codec', 'file_size', 'fps', 'a
 select results_eq(
     format('select codec, file_size, fps, aspect_ratio from vq.video_qualities where id = %L',
            :'qid'),
-    $$ values ('hevc', 99::bigint, 60::float8, '4:3') $$,
+    $$ values ('hevc', 99000000::bigint, 60::float8, '4:3') $$,
     'the given fields have the new values');
 
 -- a call with nothing to change changes nothing (but the row exists: true)
@@ -103,6 +103,33 @@ select throws_ok(format('select vq.update_video_quality_metadata(%L, %L, p_url =
 select throws_ok(format('select vq.update_video_quality_metadata(%L, %L, p_bitrate => -5)',
                         :'vid', :'qid3'),
                  '22003', null, 'by video: a number out of range raises 22003');
+
+-- ------------------------------------------------------ units: kbps, not b/s --
+-- ffprobe's bit rates are bits per second, vqdb's kbps: given as they come, they
+-- are 1000 times what the file's size and duration allow (~587 kbps here)
+select id as qunits from vq.create_video_quality(
+    p_video_id => :'vid', p_quality => '2160p', p_url => 'https://cdn.example/2160p.mp4',
+    p_file_size => 733750, p_duration => 10) \gset
+select throws_like(format($$ select vq.update_quality_metadata(p_quality_id => %L,
+                                p_bitrate => 490000) $$, :'qunits'),
+    '%bitrate = 490000 kbps%file_size = 733750 bytes over duration = 10 s%',
+    'a bit rate in b/s for a file of known size and duration is refused, naming the three');
+select throws_ok(format($$ select vq.update_quality_metadata(p_quality_id => %L,
+                             p_bitrate => 490, p_audio_bitrate => 96000) $$, :'qunits'),
+    '22023', null, 'so is an audio bit rate in b/s');
+select throws_ok(format($$ select vq.create_video_quality(p_video_id => %L, p_quality => '1440p',
+                             p_url => 'u', p_file_size => 1000000, p_duration => 60,
+                             p_bitrate => 500000) $$, :'vid'),
+    '22023', null, 'and a bit rate in b/s given with the size and duration at once');
+select ok(vq.update_quality_metadata(p_quality_id => :'qunits', p_bitrate => 490,
+                                     p_audio_bitrate => 96),
+          'the same in kbps is stored');
+select ok(vq.update_quality_metadata(p_quality_id => :'qunits', p_bitrate => 500000,
+                                     p_file_size => 625000000, p_audio_bitrate => 128),
+          'a high bit rate that the size and duration allow is stored');
+select ok((vq.create_video_quality(p_video_id => :'vid', p_quality => '144p', p_url => 'u',
+                                   p_bitrate => 500000)).id is not null,
+          'without a size and a duration nothing tells the unit: stored');
 
 select * from finish();
 rollback;

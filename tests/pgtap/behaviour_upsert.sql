@@ -8,7 +8,7 @@ select id as vid from vq.create_video(p_title => 'upsert') \gset
 
 select id as qid from vq.create_video_quality(
     p_video_id => :'vid', p_quality => '720p', p_url => 'https://cdn.example/v1/720p.mp4',
-    p_file_size => 1000, p_bitrate => 2500, p_resolution_width => 1280,
+    p_file_size => 19000000, p_bitrate => 2500, p_resolution_width => 1280,
     p_resolution_height => 720, p_codec => 'h264', p_container => 'mp4', p_duration => 60,
     p_fps => 30, p_status => 'processing',
     p_processing_started_at => '2020-01-01 10:00+00') \gset

@@ -8,10 +8,11 @@ select results_eq(
          from vq.create_video(p_title => 'Big Buck Bunny', p_description => 'a rabbit',
                               p_url => 'https://cdn.example/bbb.mp4',
                               p_thumbnail_url => 'https://cdn.example/bbb.jpg',
-                              p_duration => 596) $$,
+                              p_duration => 596.458) $$,
     $$ values ('Big Buck Bunny', 'a rabbit', 'https://cdn.example/bbb.mp4',
-               'https://cdn.example/bbb.jpg', 596, 0::bigint, 0::bigint, 'draft', true) $$,
-    'create_video stores the arguments and returns the row: a draft with no views');
+               'https://cdn.example/bbb.jpg', 596.458::double precision, 0::bigint, 0::bigint,
+               'draft', true) $$,
+    'create_video stores the arguments (a fractional duration too) and returns the row: a draft with no views');
 
 select id as vid from vq.create_video(p_title => 'only a title') \gset
 select results_eq(format('select id, title, status from vq.get_video(p_video_id => %L)', :'vid'),

@@ -270,3 +270,43 @@ def test_metadata_forms_of_an_encoders_report(db_url) -> None:
         a, b = db.list_qualities_ordered(a.video_id)
     assert (a.bitrate, round(a.fps, 6)) == (1200, 29.97003)
     assert (b.frame_count, round(b.fps, 6)) == (180, 23.976024)
+
+
+def test_the_job_carries_the_source_the_rung_and_the_settings(db_url) -> None:
+    with vqdb.Catalog(db_url, maxconn=3) as db:
+        video = db.create_video(title="job", url="file:///media/source.mov")
+        db.create_video_qualities(
+            video.id,
+            [{"quality": "720p", "url": "out/720p.mp4", "settings": {"crf": 21}},
+             {"quality": "480p", "url": "out/480p.mp4"}],
+            settings={"preset": "veryfast", "crf": 23},
+        )  # fmt: skip
+        seen: list[vqdb.Job] = []
+
+        def encode(job: vqdb.Job) -> dict:
+            seen.append(job)
+            return {}
+
+        vqdb.Worker(db, "w", lease_seconds=10).run(encode, max_qualities=2)
+    by_label = {job.quality.quality: job for job in seen}
+    assert {label: job.level.height for label, job in by_label.items()} == {
+        "720p": 720,
+        "480p": 480,
+    }
+    assert {job.source for job in seen} == {"file:///media/source.mov"}
+    assert by_label["720p"].output == "out/720p.mp4"
+    assert by_label["720p"].settings == {"preset": "veryfast", "crf": 21}
+    assert by_label["480p"].settings == {"preset": "veryfast", "crf": 23}
+    assert all(job.lease.token == job.quality.lease_token for job in seen)
+
+
+def test_the_older_encode_form_still_works(db_url) -> None:
+    with vqdb.Catalog(db_url, maxconn=3) as db:
+        (q,) = ladder(db, 1, ("720p",))
+        got = []
+        vqdb.Worker(db, "w", lease_seconds=10).run(
+            lambda quality, lease: got.append((quality.id, lease.token)) or {"bitrate": 900},
+            max_qualities=1,
+        )
+        (after,) = db.list_qualities_ordered(q.video_id)
+    assert got and got[0][0] == q.id and (after.status, after.bitrate) == ("ready", 900)
