@@ -3,6 +3,8 @@
     vqdb migrate | rollback [--count N] | status | check | queue [--json]
          | watch [--json] [--since POSITION|oldest] [--count N] | demo [--videos N] [--threads T]
          | exporter [--listen HOST:PORT] | distribute
+         | worker --ffmpeg --output DIR [--qualities 720p,480p] [--lease-seconds N]
+                  [--name NAME] [--max-qualities N]
 
 Every command takes ``--database URL`` (default: DATABASE_URL, else libpq's
 PG* variables).
@@ -186,6 +188,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Encode with ffmpeg until SIGTERM/SIGINT (or --max-qualities): vqdb.ffmpeg."""
+    import logging
+    import socket
+
+    from vqdb.ffmpeg import Encoder
+    from vqdb.worker import Worker
+
+    if not args.ffmpeg:
+        print("vqdb worker: say which encoder: --ffmpeg", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    qualities = [q.strip() for q in args.qualities.split(",")] if args.qualities else None
+    name = args.name or f"{socket.gethostname()}-{os.getpid()}"
+    with Catalog(args.database, maxconn=3) as db:
+        worker = Worker(db, name, qualities=qualities, lease_seconds=args.lease_seconds)
+        worker.run(Encoder(args.output), max_qualities=args.max_qualities)
+    return 0
+
+
 def cmd_exporter(args: argparse.Namespace) -> int:
     """Serve the database's figures to Prometheus until interrupted (vqdb.exporter)."""
     import signal
@@ -253,6 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "distribute", parents=[common], help="shard the catalog by video on a Citus coordinator"
     ).set_defaults(func=cmd_distribute)
+    wk = sub.add_parser("worker", parents=[common], help="encode the queue's qualities")
+    wk.add_argument("--ffmpeg", action="store_true", help="encode with ffmpeg (vqdb.ffmpeg)")
+    wk.add_argument("--output", metavar="DIR", default=".", help="where relative urls go")
+    wk.add_argument("--qualities", metavar="LABELS", help="only these, e.g. 720p,480p")
+    wk.add_argument("--lease-seconds", type=int, default=60, help="default 60")
+    wk.add_argument("--name", help="the worker's name (default host-pid)")
+    wk.add_argument("--max-qualities", type=int, help="stop after this many")
+    wk.set_defaults(func=cmd_worker)
     return parser
 
 

@@ -158,7 +158,9 @@ class Worker:
         if isinstance(failure, LeaseLost) or lease.lost.is_set():
             return None  # someone else has the quality: send nothing
         if failure is not None:
-            code, message = type(failure).__name__, str(failure)[:10000]
+            # an exception may name its code (vqdb.ffmpeg.FfmpegError does); else its class
+            code = str(getattr(failure, "error_code", None) or type(failure).__name__)
+            message = str(failure)[:10000]
             retryable = bool(getattr(failure, "retryable", True))
             logger.warning("%s: quality %s failed: %s: %s", self.name, quality.id, code, message)
             self._end(

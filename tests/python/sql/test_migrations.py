@@ -125,7 +125,8 @@ select md5('video' || i)::uuid, 'video ' || i, case when i % 3 = 0 then 'about '
   from generate_series(1, 40) i;
 insert into vq.video_qualities ({QUALITY_COLUMNS})
 select md5('quality' || i || l.label)::uuid, md5('video' || i)::uuid, l.label,
-       'https://cdn.example/' || i || '/' || l.label, 1000 * l.rank, 100 * l.rank,
+       'https://cdn.example/' || i || '/' || l.label, (100 * l.rank + 128) * i * 10 * 125,
+       100 * l.rank,
        l.height * 16 / 9, l.height, 'h264', 'mp4', i * 10, 30, 'yuv420p', 'bt709', 'aac',
        128, 2, 48000, '16:9', i * 300, 1.5,
        s.status = 'ready' and i % 2 = 0 and l.label = '720p', s.status,
