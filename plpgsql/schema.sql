@@ -127,6 +127,9 @@ create table vq.video_qualities (
     -- the encoder's settings document given when the work was enqueued (a JSON
     -- object: the ladder's, with the quality's own keys over it), for its worker
     settings                jsonb,
+    -- the wait before the first retry of a failed attempt, doubling after each
+    -- (vq._retry_delay); null: 30 s
+    retry_seconds           integer check (retry_seconds > 0),
     -- Every key includes the video, so that the table can be sharded by video
     -- (docs/scaling.md): a key without it cannot be enforced across shards. id
     -- first, so that a look-up by id alone is still a scan of this index; id is

@@ -22,6 +22,7 @@ create trigger video_qualities_changes_update
     for each row
     when (old.status is distinct from new.status
           or new.attempts < old.attempts
+          or old.lease_token is distinct from new.lease_token      -- an expired lease re-taken
           or old.lease_expires_at is not distinct from new.lease_expires_at)
     execute function vq._quality_changes();
 create trigger videos_changes_insert

@@ -47,6 +47,7 @@ return case p_argument
     when 'p_encoding_time'     then numrange(0, 1e7, '[]')        -- seconds
     when 'p_limit'             then numrange(1, 1000, '[]')       -- qualities per claim
     when 'p_lease_seconds'     then numrange(1, 86400, '[]')      -- a day
+    when 'p_retry_seconds'     then numrange(1, 3600, '[]')       -- the first retry's wait
     when 'p_progress'          then numrange(0, 100, '[]')        -- percent
     when 'p_max_attempts'      then numrange(1, 100, '[]')
 end;

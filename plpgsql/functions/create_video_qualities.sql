@@ -29,7 +29,7 @@ declare
         'resolution_width', 'resolution_height', 'codec', 'container', 'duration', 'fps',
         'pixel_format', 'color_space', 'audio_codec', 'audio_bitrate', 'audio_channels',
         'audio_sample_rate', 'aspect_ratio', 'frame_count', 'encoding_time', 'is_default',
-        'status', 'processing_started_at', 'max_attempts', 'settings'];
+        'status', 'processing_started_at', 'max_attempts', 'settings', 'retry_seconds'];
     v_position integer := 0;
     v_element  jsonb;
     v_unknown  text;
@@ -96,6 +96,7 @@ begin
                        and s.status is not null
                        and (not coalesce(r.is_default, false) or s.status = 'ready')
                        and coalesce(jsonb_typeof(r.settings) = 'object', true)
+                       and coalesce(r.retry_seconds::numeric <@ vq._limit('p_retry_seconds'), true)
                        and coalesce(r.max_attempts::numeric <@ vq._limit('p_max_attempts'), true)
                        is true), true)
                    and count(*) filter (where r.is_default) <= 1
@@ -126,14 +127,15 @@ begin
                         resolution_height, codec, container, duration, fps, pixel_format,
                         color_space, audio_codec, audio_bitrate, audio_channels,
                         audio_sample_rate, aspect_ratio, frame_count, encoding_time,
-                        is_default, status, processing_started_at, max_attempts, settings)
+                        is_default, status, processing_started_at, max_attempts, settings,
+                        retry_seconds)
                     select p_video_id, r.quality, r.url, r.file_size, r.bitrate,
                            r.resolution_width, r.resolution_height, r.codec, r.container,
                            r.duration, r.fps, r.pixel_format, r.color_space, r.audio_codec,
                            r.audio_bitrate, r.audio_channels, r.audio_sample_rate,
                            r.aspect_ratio, r.frame_count, r.encoding_time,
                            coalesce(r.is_default, false), coalesce(r.status, 'pending'),
-                           r.processing_started_at, r.max_attempts, r.settings
+                           r.processing_started_at, r.max_attempts, r.settings, r.retry_seconds
                       from unnest(v_rows) as r
                     -- the same restart as create_video_quality's
                     on conflict (video_id, quality) do update set
@@ -151,7 +153,7 @@ begin
                         aspect_ratio = excluded.aspect_ratio,
                         frame_count = excluded.frame_count,
                         encoding_time = excluded.encoding_time,
-                        settings = excluded.settings,
+                        settings = excluded.settings, retry_seconds = excluded.retry_seconds,
                         -- a restart never takes the default away; leaving 'ready' does
                         is_default = excluded.is_default or q.is_default,
                         status = excluded.status,
@@ -204,7 +206,8 @@ begin
                     p_is_default => coalesce(v_row.is_default, false),
                     p_status => coalesce(v_row.status, 'pending'),
                     p_processing_started_at => v_row.processing_started_at,
-                    p_max_attempts => v_row.max_attempts, p_settings => v_row.settings);
+                    p_max_attempts => v_row.max_attempts, p_settings => v_row.settings,
+                    p_retry_seconds => v_row.retry_seconds);
                 v_ids := v_ids || v_row.id;
             end loop;
         exception when others then

@@ -28,7 +28,8 @@ create or replace function vq.create_video_quality(
     p_status                text default 'pending',
     p_processing_started_at timestamptz default null,
     p_max_attempts          integer default null,
-    p_settings              jsonb default null
+    p_settings              jsonb default null,
+    p_retry_seconds         integer default null
 ) returns vq.video_qualities
 language plpgsql
 as $$
@@ -40,7 +41,8 @@ begin
     if p_video_id is null or p_url is null or btrim(p_url) = '' or p_is_default is null
        or not exists (select 1 from vq.quality_levels where label = p_quality)
        or not exists (select 1 from vq.quality_statuses where status = p_status)
-       or not coalesce(p_max_attempts::numeric <@ vq._limit('p_max_attempts'), true) then
+       or not coalesce(p_max_attempts::numeric <@ vq._limit('p_max_attempts'), true)
+       or not coalesce(p_retry_seconds::numeric <@ vq._limit('p_retry_seconds'), true) then
         perform vq._require_not_null('p_video_id', p_video_id);
         perform vq._require_text('p_quality', p_quality, true);
         if not exists (select 1 from vq.quality_levels where label = p_quality) then
@@ -50,6 +52,7 @@ begin
         end if;
         perform vq._require_text('p_url', p_url, true);
         perform vq._require_range('p_max_attempts', p_max_attempts);
+        perform vq._require_range('p_retry_seconds', p_retry_seconds);
         perform vq._require_not_null('p_is_default', p_is_default);
         perform vq._require_not_null('p_status', p_status);
         perform vq._require_quality_status('p_status', p_status);
@@ -91,13 +94,14 @@ begin
         video_id, quality, url, file_size, bitrate, resolution_width, resolution_height,
         codec, container, duration, fps, pixel_format, color_space, audio_codec,
         audio_bitrate, audio_channels, audio_sample_rate, aspect_ratio, frame_count,
-        encoding_time, is_default, status, processing_started_at, max_attempts, settings)
+        encoding_time, is_default, status, processing_started_at, max_attempts, settings,
+        retry_seconds)
     values (
         p_video_id, p_quality, p_url, p_file_size, p_bitrate, p_resolution_width,
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
         p_aspect_ratio, p_frame_count, p_encoding_time, p_is_default, p_status,
-        p_processing_started_at, p_max_attempts, p_settings)
+        p_processing_started_at, p_max_attempts, p_settings, p_retry_seconds)
     on conflict (video_id, quality) do update set
         url = excluded.url, file_size = excluded.file_size, bitrate = excluded.bitrate,
         resolution_width = excluded.resolution_width,
@@ -108,7 +112,7 @@ begin
         audio_bitrate = excluded.audio_bitrate, audio_channels = excluded.audio_channels,
         audio_sample_rate = excluded.audio_sample_rate, aspect_ratio = excluded.aspect_ratio,
         frame_count = excluded.frame_count, encoding_time = excluded.encoding_time,
-        settings = excluded.settings,
+        settings = excluded.settings, retry_seconds = excluded.retry_seconds,
         -- a restart never takes the default away; leaving 'ready' does (trigger)
         is_default = excluded.is_default or q.is_default,
         status = excluded.status,
@@ -128,5 +132,5 @@ begin
 end
 $$;
 comment on function vq.create_video_quality is
-'Creates the quality p_quality of the video p_video_id and returns its row; when that quality exists, restarts it (same id) with this call''s values, so a repeated call is safe. With p_is_default the quality becomes the only default of its video. As work, the quality is claimable by vq.claim_qualities while pending; p_max_attempts (default 3) is how many claims it gets; a restart begins a new series of attempts, due now, and ends any lease on it. p_settings is the encoder''s settings document (a JSON object, kept as given for the worker that encodes the quality).
+'Creates the quality p_quality of the video p_video_id and returns its row; when that quality exists, restarts it (same id) with this call''s values, so a repeated call is safe. With p_is_default the quality becomes the only default of its video. As work, the quality is claimable by vq.claim_qualities while pending; p_max_attempts (default 3) is how many claims it gets; a restart begins a new series of attempts, due now, and ends any lease on it. p_settings is the encoder''s settings document (a JSON object, kept as given for the worker that encodes the quality). p_retry_seconds (default 30) is the wait before the first retry of a failed attempt, doubling after each, at most an hour.
 Errors: 22004 p_video_id, p_quality, p_url, p_is_default or p_status is null; 22023 p_quality is not in vq.quality_levels, p_status is not pending/processing/ready/failed, p_is_default with a status other than ready, a restart whose status change is not allowed, p_settings not a JSON object, or a metadata text without its form or a bit rate its file_size and duration cannot hold (docs/sql-api.md#limits); 22001 a text longer than its limit; 22003 a number (p_max_attempts included) out of its range (limits: vq._limit); P0002 p_video_id does not exist; 22P02 p_video_id is not a UUID; 22007 p_processing_started_at is not a time.';

@@ -23,7 +23,7 @@ begin
     end if;
     v_retry := p_retryable and v_quality.attempts < v_quality.max_attempts;
     if v_retry then
-        v_quality.due_at := now() + vq._retry_delay(v_quality.attempts);
+        v_quality.due_at := now() + vq._retry_delay(v_quality.attempts, v_quality.retry_seconds);
     end if;
     -- the new due time computed above, from the locked row: sharded by video,
     -- Citus takes no now() inside a CASE of an update

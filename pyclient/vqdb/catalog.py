@@ -126,13 +126,15 @@ class Catalog(Transport):
         processing_started_at: datetime | None = None,
         max_attempts: int | None = None,
         settings: Mapping[str, Any] | None = None,
+        retry_seconds: int | None = None,
         **fields: Unpack[QualityMetadata],
     ) -> VideoQuality:
         """Creates the quality (or restarts the existing one of that label; same id), with
         the encoder's metadata ``fields`` (vqdb.sql_api.QualityMetadata).
 
         Defaults (None): not default, status pending, 3 attempts for the workers that
-        claim it. ``settings`` (a dict) is kept for the worker that encodes it.
+        claim it, 30 s before the first retry of a failed attempt (``retry_seconds``,
+        doubling after each). ``settings`` (a dict) is kept for the worker that encodes it.
         NotFound when the video does not exist.
         """
         scope = {**_metadata(fields), **locals()}
@@ -300,6 +302,12 @@ class Catalog(Transport):
         """The ladder's rungs in ladder order (2160p first, original last)."""
         columns, data = self._call("list_quality_levels", locals())
         return [QualityLevel.from_row(columns, row) for row in data]
+
+    def next_work_in(self, qualities: Sequence[str] | None = None) -> float | None:
+        """Seconds until a pending quality is due or a lease expires (0: now; None:
+        neither), on the server's clock: how long an idle worker may sleep."""
+        value = self._scalar(self._call("next_work_in", locals()))
+        return None if value is None else float(value)
 
     def queue_stats(self) -> list[QueueStats]:
         """The queue per quality label, in ladder order (vq.queue_stats)."""

@@ -134,6 +134,8 @@ def describe(change: Change) -> str:
         "quality_status": f"{change.quality} {change.value}"
         + (f" ({change.error_code})" if change.error_code else ""),
         "quality_restarted": f"{change.quality} restarted ({change.value})",
+        "quality_reclaimed": f"{change.quality} taken again: its lease expired",
+        "ladder_finished": f"ladder finished ({change.value})",
         "default_changed": f"default is {change.value}",
     }.get(change.kind, f"{change.kind} {change.quality or ''} {change.value or ''}".strip())
     return f"{change.at:%H:%M:%S} video {str(change.video_id)[:8]}: {what}"

@@ -109,6 +109,7 @@ class VideoQuality(_FromRow):
     progress: float | None  # percent, from heartbeats; 100 when ready
     error_code: str | None  # of the last failed attempt, with error_message
     settings: dict[str, Any] | None  # the encoder's settings, given with the work
+    retry_seconds: int | None  # before the first retry (doubling); None: 30
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -140,9 +141,9 @@ class Change(_FromRow):
     position: str  # opaque: pass the last one received to continue
     at: datetime
     video_id: UUID
-    kind: str  # video_created, video_status, video_deleted, quality_created,
-    # quality_status, quality_restarted, quality_updated, default_changed
+    kind: str  # video_created, video_status, video_deleted, quality_created, quality_status,
+    # quality_restarted, quality_reclaimed, quality_updated, default_changed, ladder_finished
     quality: str | None  # the label, for a quality's event
     quality_id: UUID | None
     value: str | None  # the new status, or the default's label
-    error_code: str | None  # of a quality_status 'failed'
+    error_code: str | None  # of a failure (quality_status failed, or pending for a retry)

@@ -12,8 +12,9 @@ For each quality it claims (vq.claim_qualities; after the first, the completion
 claims the next in the same commit: complete_and_claim_quality), a background
 thread renews the lease every ``lease_seconds / 3`` while ``encode`` runs. What ``encode``
 returns completes the quality (complete_quality); an exception fails it
-(fail_quality, the exception's type as error_code; retried later unless the
-exception has ``retryable = False``). SIGTERM or SIGINT during an encode
+(fail_quality, with the exception's ``error_code`` attribute or else its type's
+name as error_code; retried later unless the exception has ``retryable = False``
+or its code is one of ``permanent_errors``). SIGTERM or SIGINT during an encode
 releases the quality at once (release_quality, no attempt used) and ends
 ``run``. When the lease is lost (another worker took the quality after this
 one stalled, or an operator restarted it), ``lease.lost`` is set, the next
@@ -21,7 +22,8 @@ one stalled, or an operator restarted it), ``lease.lost`` is set, the next
 encoder there), and nothing this worker sends afterwards is accepted.
 
 With no work, the worker waits on LISTEN vq_work (the catalog notifies when
-it enqueues work) and polls every ``poll_seconds`` as well; behind PgBouncer
+it enqueues work) until the next retry is due or the next lease expires
+(vq.next_work_in: nobody notifies those), and polls every ``poll_seconds`` as well; behind PgBouncer
 in transaction mode LISTEN does not work: pass ``listen=False`` to only poll.
 """
 
@@ -32,7 +34,7 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from types import FrameType
 from typing import Any
 
@@ -48,6 +50,9 @@ from vqdb.sql_api import QualityMetadata
 
 # The longest a waiting worker takes to notice stop().
 STOP_CHECK_SECONDS = 0.5
+# Waking for a lease's expiry or a retry's due time a little after it, so that the
+# claim finds it expired (the server's clock decides).
+WAKE_MARGIN_SECONDS = 0.05
 
 logger = logging.getLogger("vqdb.worker")
 
@@ -66,6 +71,7 @@ class Worker:
         poll_seconds: float = 5.0,
         listen: bool = True,
         heartbeat_seconds: float | None = None,
+        permanent_errors: Collection[str] = (),
     ) -> None:
         self.catalog = catalog
         self.name = name
@@ -74,6 +80,8 @@ class Worker:
         self.heartbeat_seconds = heartbeat_seconds or lease_seconds / 3
         self.poll_seconds = poll_seconds
         self.listen = listen
+        # error codes that fail the quality at once, whatever the exception says
+        self.permanent_errors = frozenset(permanent_errors)
         self._stop = threading.Event()
         self._listener: psycopg2.extensions.connection | None = None
         self.done = 0  # qualities completed, failed or released by this worker
@@ -162,6 +170,7 @@ class Worker:
             code = str(getattr(failure, "error_code", None) or type(failure).__name__)
             message = str(failure)[:10000]
             retryable = bool(getattr(failure, "retryable", True))
+            retryable = retryable and code not in self.permanent_errors
             logger.warning("%s: quality %s failed: %s: %s", self.name, quality.id, code, message)
             self._end(
                 lambda: self.catalog.fail_quality(quality.id, lease.token, code, message, retryable)
@@ -229,12 +238,21 @@ class Worker:
     # -- waiting for work ---------------------------------------------------
 
     def _wait_for_work(self) -> None:
+        """Until NOTIFY vq_work (new work), the next due retry or expiring lease
+        (vq.next_work_in: nobody notifies those), or poll_seconds, whichever is first."""
+        seconds = self.poll_seconds
+        try:
+            due_in = self.catalog.next_work_in(self.qualities)
+            if due_in is not None:
+                seconds = min(seconds, due_in + WAKE_MARGIN_SECONDS)
+        except VqdbError as exc:  # the server is away: the poll interval, as before
+            logger.warning("%s: %s", self.name, exc)
         conn = self._listening() if self.listen else None
         if conn is None:
-            self._stop.wait(self.poll_seconds)
+            self._stop.wait(seconds)
             return
         # in slices of at most STOP_CHECK_SECONDS, so that stop() ends the wait soon
-        deadline = time.monotonic() + self.poll_seconds
+        deadline = time.monotonic() + seconds
         try:
             while not self._stop.is_set():
                 left = deadline - time.monotonic()

@@ -43,14 +43,57 @@ select vq.update_video_status(:'vid', 'published');
 select results_eq('select * from pg_temp.since_mark()',
                   $$ values ('quality_status 480p processing'),
                             ('quality_status 480p failed ffmpeg_exit_1'),
+                            ('ladder_finished 480p failed'),
                             ('video_status published') $$,
-                  'a failure carries its error code; a status set to itself is no event');
+                  'a failure carries its error code; the last rung to finish finishes the ladder (failed: not all ready); a status set to itself is no event');
 select pg_temp.mark();
 select vq.create_video_quality(:'vid', '480p', 'b2') is not null;
 select count(*) from vq.delete_video(:'vid');
 select results_eq('select * from pg_temp.since_mark()',
                   $$ values ('quality_status 480p pending'), ('video_deleted') $$,
                   'a restart of a failed quality, then the deletion of the video');
+
+-- a retry carries the error that caused it; a lease that expired and is taken
+-- again is an event; a ladder of all ready rungs finishes ready, once
+select id as v2 from vq.create_video('feed 2') \gset
+select count(*) from vq.create_video_qualities(:'v2', '[{"quality": "720p", "url": "a"},
+                                                      {"quality": "480p", "url": "b"}]');
+select pg_temp.mark();
+select id as r1, lease_token as rt1 from vq.claim_qualities('w', p_qualities => '{720p}') \gset
+select (vq.fail_quality(:'r1', :'rt1', 'ffmpeg_failed')).status;
+update vq.video_qualities set due_at = now() - interval '1 second' where id = :'r1';
+select id as r1, lease_token as rt1 from vq.claim_qualities('w', p_qualities => '{720p}') \gset
+update vq.video_qualities set lease_expires_at = now() - interval '1 second' where id = :'r1';
+select id as r1, lease_token as rt2 from vq.claim_qualities('w2', p_qualities => '{720p}') \gset
+select results_eq('select * from pg_temp.since_mark()',
+                  $$ values ('quality_status 720p processing'),
+                            ('quality_status 720p pending ffmpeg_failed'),
+                            ('quality_status 720p processing'),
+                            ('quality_reclaimed 720p processing lease_expired') $$,
+                  'a retry''s pending event carries the error; an expired lease taken again is quality_reclaimed');
+select pg_temp.mark();
+select id as r2, lease_token as rt3 from vq.claim_qualities('w', p_qualities => '{480p}') \gset
+select (vq.complete_quality(:'r2', :'rt3')).status;
+select (vq.complete_quality(:'r1', :'rt2')).status;
+select results_eq('select * from pg_temp.since_mark()',
+                  $$ values ('quality_status 480p processing'), ('quality_status 480p ready'),
+                            ('quality_status 720p ready'), ('ladder_finished 720p ready') $$,
+                  'the ladder finishes when its last rung is ready, not before');
+select id as v3 from vq.create_video('feed 3') \gset
+select count(*) from vq.create_video_qualities(:'v3', '[
+    {"quality": "720p", "url": "a", "status": "processing"},
+    {"quality": "480p", "url": "b", "status": "processing"}]');
+select vq.update_qualities_status(
+    array(select id from vq.video_qualities where video_id = :'v3'), 'ready');
+select is((select count(*) from vq.changes where xid = pg_current_xact_id()
+             and kind = 'ladder_finished' and video_id = :'v3'), 1::bigint,
+          'two rungs finishing in one statement: one ladder_finished, not two');
+select id as v3q from vq.video_qualities where video_id = :'v3' and quality = '720p' \gset
+select vq.update_quality_status(:'v3q', 'processing');  -- encoded again
+select vq.update_quality_status(:'v3q', 'ready');
+select is((select count(*) from vq.changes where xid = pg_current_xact_id()
+             and kind = 'ladder_finished' and video_id = :'v3'), 2::bigint,
+          'a rung encoded again finishes the ladder again');
 
 -- changes_since, on events of transactions long finished (the first normal xids)
 delete from vq.changes;

@@ -310,3 +310,64 @@ def test_the_older_encode_form_still_works(db_url) -> None:
         )
         (after,) = db.list_qualities_ordered(q.video_id)
     assert got and got[0][0] == q.id and (after.status, after.bitrate) == ("ready", 900)
+
+
+KILLED_WORKER_SCRIPT = textwrap.dedent(
+    """
+    import sys, time, vqdb
+    def encode(job):
+        print("encoding", flush=True)
+        time.sleep(600)
+    with vqdb.Catalog(sys.argv[1], maxconn=2) as db:
+        vqdb.Worker(db, "doomed", lease_seconds=int(sys.argv[2])).run(encode)
+    """
+)
+
+
+def test_an_idle_worker_takes_a_dead_workers_quality_when_its_lease_expires(db_url) -> None:
+    """The idle worker polls every 60 s; nobody notifies an expiry. It sleeps until
+    the lease's expiry (vq.next_work_in) and takes the quality then: well within
+    the poll interval (docs/benchmarks.md measures how soon)."""
+    lease = 2
+    with vqdb.Catalog(db_url, maxconn=4) as db:
+        (q,) = ladder(db, 1, ("720p",))
+        doomed = subprocess.Popen(
+            [sys.executable, "-c", KILLED_WORKER_SCRIPT, db_url, str(lease)],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert doomed.stdout is not None and doomed.stdout.readline().strip() == "encoding"
+        taken = threading.Event()
+        took_at: list[float] = []
+
+        def encode(job: vqdb.Job) -> dict:
+            took_at.append(time.monotonic())
+            taken.set()
+            return {}
+
+        idle = vqdb.Worker(db, "idle", lease_seconds=30, poll_seconds=60)
+        thread = threading.Thread(target=idle.run, args=(encode, 1))
+        thread.start()
+        time.sleep(1)  # idle is waiting, the doomed worker heartbeating
+        killed_at = time.monotonic()
+        doomed.kill()
+        doomed.wait()
+        assert taken.wait(30), "not taken within 30 s"
+        thread.join(10)
+        (after,) = db.list_qualities_ordered(q.video_id)
+    # not at the next poll (60 s): at the expiry (bench/recovery.py measures how soon)
+    assert took_at[0] - killed_at < 20
+    assert (after.status, after.attempts, after.lease_owner) == ("ready", 2, "idle")
+
+
+def test_an_error_code_can_be_made_permanent(db_url) -> None:
+    class Flaky(Exception):
+        error_code = "bad_source"
+
+    def encode(job: vqdb.Job) -> dict:
+        raise Flaky("the source is not a video")
+
+    with vqdb.Catalog(db_url, maxconn=3) as db:
+        (q,) = ladder(db, 1, ("720p",))
+        vqdb.Worker(db, "w", permanent_errors={"bad_source"}).run(encode, max_qualities=1)
+        (after,) = db.list_qualities_ordered(q.video_id)
+    assert (after.status, after.error_code, after.attempts) == ("failed", "bad_source", 1)
