@@ -168,6 +168,27 @@ create index video_qualities_failed_idx
     on vq.video_qualities (quality) where status = 'failed';
 
 
+-- The attempt history: one row per claim of a quality (the lease's token names
+-- it), written by the trigger vq._quality_attempts when a lease begins and when it
+-- ends, read by vq.list_quality_attempts. Removed with the video; kept across a
+-- restart of the quality (a new series of attempts numbers from 1 again).
+create table vq.quality_attempts (
+    video_id      uuid not null references vq.videos on delete cascade,
+    quality_id    uuid not null,
+    lease_token   uuid not null,
+    attempt       integer not null,                  -- the quality's attempts at the claim
+    worker        text not null,
+    started_at    timestamptz not null default clock_timestamp(),  -- not the transaction's
+    ended_at      timestamptz,                        -- null: running
+    -- ready, failed, released, expired (its lease ran out), or ended (another
+    -- writer ended it: a restart, an operator)
+    outcome       text,
+    error_code    text,
+    error_message text,
+    progress      real,                               -- the last heartbeat's
+    primary key (quality_id, lease_token, video_id)    -- the video: see video_qualities' key
+);
+
 -- What vq.delete_video removed: the deleted video's id and the URLs of its files,
 -- so that a repeated call (a retry after a lost answer) returns the same URLs
 -- instead of none, and the files can still be removed from storage. Rows are

@@ -35,3 +35,11 @@ create trigger videos_changes_update
 create trigger videos_changes_delete
     after delete on vq.videos
     for each row execute function vq._video_changes();
+-- The attempt history: when a lease begins (a new token) or ends (its expiry
+-- cleared by complete, fail, release or another writer); heartbeats do neither.
+create trigger video_qualities_attempts
+    after update on vq.video_qualities
+    for each row
+    when (old.lease_token is distinct from new.lease_token
+          or (old.lease_expires_at is not null and new.lease_expires_at is null))
+    execute function vq._quality_attempts();

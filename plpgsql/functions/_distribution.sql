@@ -19,6 +19,7 @@ begin
         ('vq.changes_pruned', null),
         ('vq.videos', 'id'),                  -- first: the others are co-located with it
         ('vq.video_qualities', 'video_id'),
+        ('vq.quality_attempts', 'video_id'),
         ('vq.deleted_videos', 'id'),
         ('vq.changes', 'video_id');
 end

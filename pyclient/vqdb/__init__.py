@@ -19,7 +19,7 @@ from vqdb.errors import (
 from vqdb.ffprobe import ProbeError, probe
 from vqdb.job import Job
 from vqdb.lease import Lease
-from vqdb.models import Change, QualityLevel, QueueStats, Video, VideoQuality
+from vqdb.models import Change, QualityAttempt, QualityLevel, QueueStats, Video, VideoQuality
 from vqdb.pool import PoolStats
 from vqdb.service import DatabaseService
 from vqdb.worker import Worker
@@ -39,6 +39,7 @@ __all__ = [
     "PoolStats",
     "PoolTimeout",
     "ProbeError",
+    "QualityAttempt",
     "QualityLevel",
     "QueueStats",
     "Unavailable",

@@ -19,7 +19,14 @@ from typing import Any, Unpack
 from uuid import UUID, uuid4
 
 from vqdb.cache import Rows, as_uuid
-from vqdb.models import Change, QualityLevel, QueueStats, Video, VideoQuality
+from vqdb.models import (
+    Change,
+    QualityAttempt,
+    QualityLevel,
+    QueueStats,
+    Video,
+    VideoQuality,
+)
 from vqdb.sql_api import QualityMetadata
 from vqdb.transport import Transport
 
@@ -297,6 +304,21 @@ class Catalog(Transport):
     def release_quality(self, quality_id: Id, lease_token: Id) -> VideoQuality:
         """Gives the work back (pending, due now, the attempt not counted)."""
         return self._qualities(self._call("release_quality", locals()))[0]
+
+    def list_quality_attempts(self, quality_id: Id) -> list[QualityAttempt]:
+        """The quality's claims, oldest first, with what became of each.
+
+        Calls the by-video form when this Catalog has seen the quality's video."""
+        video_id = self.videos_of.video_of(as_uuid(quality_id))
+        if video_id is not None:
+            return self.list_video_quality_attempts(video_id, quality_id)
+        columns, data = self._call("list_quality_attempts", locals())
+        return [QualityAttempt.from_row(columns, row) for row in data]
+
+    def list_video_quality_attempts(self, video_id: Id, quality_id: Id) -> list[QualityAttempt]:
+        """The claims of a quality of the video ``video_id``, oldest first."""
+        columns, data = self._call("list_video_quality_attempts", locals())
+        return [QualityAttempt.from_row(columns, row) for row in data]
 
     def list_quality_levels(self) -> list[QualityLevel]:
         """The ladder's rungs in ladder order (2160p first, original last)."""

@@ -113,6 +113,23 @@ class VideoQuality(_FromRow):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class QualityAttempt(_FromRow):
+    """A claim of a quality and what became of it (vq.quality_attempts)."""
+
+    video_id: UUID
+    quality_id: UUID
+    lease_token: UUID
+    attempt: int  # the quality's attempts at the claim (a restart counts from 1 again)
+    worker: str
+    started_at: datetime
+    ended_at: datetime | None  # None: running
+    outcome: str | None  # ready, failed, released, expired, ended; None while running
+    error_code: str | None  # of a failed attempt
+    error_message: str | None
+    progress: float | None  # the last heartbeat's, percent
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class QualityLevel(_FromRow):
     """A rung of the ladder (vq.quality_levels)."""
 

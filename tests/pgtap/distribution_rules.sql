@@ -94,7 +94,8 @@ select is_empty($$
 $$, 'no function of vq sets plan_cache_mode');
 
 -- A catalog call keyed by a quality alone has a by-video form of the same
--- arguments plus p_video_id first: update_X_metadata -> update_video_X_metadata.
+-- arguments plus p_video_id first: update_quality_metadata -> update_video_quality_metadata,
+-- list_quality_attempts -> list_video_quality_attempts.
 -- The work queue's lease calls are keyed by the quality and its lease token
 -- (docs/scaling.md, "The work queue").
 create temporary table by_quality on commit drop as
@@ -105,11 +106,11 @@ select p.proname, pg_get_function_identity_arguments(p.oid) as args
    and p.proname not in ('heartbeat_quality', 'complete_quality', 'complete_and_claim_quality',
                          'fail_quality', 'release_quality');
 select set_eq($$ select proname::text from by_quality $$,
-              array['update_quality_metadata', 'update_quality_status'],
+              array['update_quality_metadata', 'update_quality_status', 'list_quality_attempts'],
               'the catalog calls keyed by a quality alone');
 select ok(exists (select 1 from pg_proc v
                    where v.pronamespace = 'vq'::regnamespace
-                     and v.proname = regexp_replace(b.proname, '^update_', 'update_video_')
+                     and v.proname = regexp_replace(b.proname, '_quality_', '_video_quality_')
                      and pg_get_function_identity_arguments(v.oid) = 'p_video_id uuid, ' || b.args),
           format('%s has its by-video form', b.proname))
   from by_quality b order by b.proname;

@@ -131,7 +131,7 @@ select is((select array_agg(a.attname order by k.ord)
 -- -------------------------------------------------------------- triggers --
 select triggers_are('vq'::name, 'video_qualities'::name,
     array['video_qualities_before_write', 'video_qualities_changes_insert',
-          'video_qualities_changes_update']::name[]);
+          'video_qualities_changes_update', 'video_qualities_attempts']::name[]);
 select triggers_are('vq'::name, 'videos'::name,
     array['videos_before_update', 'videos_changes_insert', 'videos_changes_update',
           'videos_changes_delete']::name[]);

@@ -371,3 +371,30 @@ def test_an_error_code_can_be_made_permanent(db_url) -> None:
         vqdb.Worker(db, "w", permanent_errors={"bad_source"}).run(encode, max_qualities=1)
         (after,) = db.list_qualities_ordered(q.video_id)
     assert (after.status, after.error_code, after.attempts) == ("failed", "bad_source", 1)
+
+
+def test_the_attempt_history_through_the_client(db_url) -> None:
+    with vqdb.Catalog(db_url, maxconn=3) as db:
+        (q,) = ladder(db, 1, ("720p",))
+        outcomes = iter([RuntimeError("exit 1"), {"bitrate": 900}])
+
+        def encode(job: vqdb.Job) -> dict:
+            job.lease.progress(30.0)
+            result = next(outcomes)
+            if isinstance(result, Exception):
+                raise result
+            return result
+
+        worker = vqdb.Worker(db, "w", heartbeat_seconds=0.05)
+        worker.run(encode, max_qualities=1)
+        db.update_quality_status(q.id, "failed")  # an operator gives up ...
+        db.update_quality_status(q.id, "pending")  # ... and queues it again
+        worker.run(encode, max_qualities=2)
+        attempts = vqdb.Catalog(db_url).list_quality_attempts(q.id)  # by quality alone
+        by_video = db.list_quality_attempts(q.id)  # this catalog knows the video
+    assert attempts == by_video
+    assert [(a.attempt, a.worker, a.outcome, a.error_code) for a in attempts] == [
+        (1, "w", "failed", "RuntimeError"),
+        (1, "w", "ready", None),
+    ]
+    assert all(a.ended_at and a.ended_at >= a.started_at for a in attempts)
