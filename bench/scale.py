@@ -94,9 +94,11 @@ def _operations(db: Catalog, videos: int, rng: random.Random) -> dict[str, Calla
         assert db.set_default_quality(video_id(n), quality_id(n, rng.choice(labels)))
 
     def update_quality_metadata() -> Any:
-        n = rng.randint(1, videos)
+        n, kbps = rng.randint(1, videos), rng.randint(100, 20000)
+        # with the size of kbps over load.sql's 600 s: the catalog refuses a bit rate the
+        # file's size and duration cannot hold
         assert db.update_quality_metadata(
-            quality_id(n, rng.choice(labels)), bitrate=rng.randint(100, 20000)
+            quality_id(n, rng.choice(labels)), bitrate=kbps, file_size=kbps * 75000
         )
 
     return {

@@ -1,7 +1,8 @@
 """The ``vqdb`` command: migrations, a health check, the work queue and a demo.
 
     vqdb migrate | rollback [--count N] | status | check | queue [--json]
-         | watch [--json] [--since POSITION|oldest] [--count N] | demo [--videos N] [--threads T]
+         | watch [--json] [--since POSITION|oldest] [--count N]
+         | demo [--output DIR] | demo --simulated [--videos N] [--threads T]
          | exporter [--listen HOST:PORT] | distribute
          | worker --ffmpeg --output DIR [--qualities 720p,480p] [--lease-seconds N]
                   [--name NAME] [--max-qualities N]
@@ -183,10 +184,18 @@ def cmd_distribute(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from vqdb import demo
+    if args.simulated:
+        from vqdb import demo
 
-    with Catalog(args.database, maxconn=max(args.threads, 1)) as db:
-        demo.run(db, videos=args.videos, threads=args.threads)
+        with Catalog(args.database, maxconn=max(args.threads, 1)) as db:
+            demo.run(db, videos=args.videos, threads=args.threads)
+        return 0
+    from pathlib import Path
+
+    from vqdb import demo_ffmpeg
+
+    with Catalog(args.database, maxconn=6) as db:
+        demo_ffmpeg.run(db, Path(args.output) if args.output else None)
     return 0
 
 
@@ -263,9 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
     wa.add_argument("--count", type=int, help="stop after this many events")
     wa.add_argument("--interval", type=float, default=0.5, help="seconds between polls")
     wa.set_defaults(func=cmd_watch)
-    dm = sub.add_parser("demo", parents=[common], help="simulated workers encode videos")
-    dm.add_argument("--videos", type=int, default=20, help="how many videos (default 20)")
-    dm.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
+    dm = sub.add_parser("demo", parents=[common], help="two ffmpeg workers encode a ladder")
+    dm.add_argument("--output", metavar="DIR", help="keep the files here (default: a temp dir)")
+    dm.add_argument("--simulated", action="store_true", help="simulated workers, many videos")
+    dm.add_argument("--videos", type=int, default=20, help="with --simulated (default 20)")
+    dm.add_argument("--threads", type=int, default=4, help="with --simulated (default 4)")
     dm.set_defaults(func=cmd_demo)
     ex = sub.add_parser(
         "exporter", parents=[common], help="serve the database's figures to Prometheus"

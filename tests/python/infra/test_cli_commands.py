@@ -121,8 +121,8 @@ def test_check_fails_when_the_server_is_unreachable():
     assert check.stdout.startswith("FAIL connect:")
 
 
-def test_demo(db_url, superuser_conn):
-    demo = vqdb_cli("demo", "--videos", "3", "--threads", "2", "--database", db_url)
+def test_demo_simulated(db_url, superuser_conn):
+    demo = vqdb_cli("demo", "--simulated", "--videos", "3", "--threads", "2", "--database", db_url)
     assert demo.returncode == 0, demo.stderr
     out = demo.stdout
     assert "3 videos x 9 qualities on 2 threads" in out
@@ -212,3 +212,19 @@ def test_watch_tails_the_feed_for_people_and_programs(db_url):
         "quality_status",
     ]
     assert events[-1]["error_code"] == "ffmpeg_exit_1" and events[0]["position"]
+
+
+def test_demo_encodes_for_real(db_url, superuser_conn, tmp_path):
+    demo = vqdb_cli("demo", "--output", str(tmp_path), "--database", db_url)
+    assert demo.returncode == 0, demo.stderr
+    rows = [line.split() for line in demo.stdout.splitlines() if line.startswith("  ")]
+    ladder = {r[0]: r for r in rows if r[0].endswith("p")}
+    assert list(ladder) == ["720p", "480p", "360p", "240p", "144p"]
+    assert ladder["240p"][1] == "426x240" and ladder["240p"][2] == "29.970"  # ffprobe's
+    assert ladder["720p"][-2:] == ["<-", "default"]
+    assert any(r[:3] == ["ladder_finished", "144p", "ready"] or r[0] == "ladder_finished"
+               for r in rows)  # fmt: skip
+    with superuser_conn.cursor() as cur:
+        cur.execute("select url, file_size from vq.video_qualities")
+        for url, size in cur.fetchall():  # each file is there, as large as measured
+            assert (tmp_path / url).stat().st_size == size
