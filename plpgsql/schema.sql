@@ -130,6 +130,14 @@ create table vq.video_qualities (
     -- the wait before the first retry of a failed attempt, doubling after each
     -- (vq._retry_delay); null: 30 s
     retry_seconds           integer check (retry_seconds > 0),
+    -- what a player needs beyond the codec's name: the RFC 6381 codecs of the
+    -- streams (an HLS playlist's CODECS), the colour description that tells HDR
+    -- (smpte2084: PQ, arib-std-b67: HLG) and the display rotation, in degrees
+    codecs                  text,
+    color_primaries         text,
+    color_transfer          text,
+    color_range             text,
+    rotation                integer check (rotation in (0, 90, 180, 270)),
     -- Every key includes the video, so that the table can be sharded by video
     -- (docs/scaling.md): a key without it cannot be enforced across shards. id
     -- first, so that a look-up by id alone is still a scan of this index; id is

@@ -19,8 +19,16 @@ begin
         when 'p_codec' then array['\S', 'a codec''s name, not blank']
         when 'p_audio_codec' then array['\S', 'a codec''s name, not blank']
         when 'p_pixel_format' then array['\S', 'a pixel format, not blank']
+        when 'p_codecs' then
+            array['^[A-Za-z0-9.-]+(,[A-Za-z0-9.-]+)*$', 'an RFC 6381 codecs list (avc1.64001f,mp4a.40.2)']
+        when 'p_color_primaries' then
+            array['^(?!(unknown|unspecified|reserved)$)[a-z0-9_-]{1,64}$', 'colour primaries (bt709, bt2020), not blank or unknown']
+        when 'p_color_transfer' then
+            array['^(?!(unknown|unspecified|reserved)$)[a-z0-9_-]{1,64}$', 'a transfer characteristic (bt709, smpte2084, arib-std-b67), not blank or unknown']
+        when 'p_color_range' then array['^(tv|pc)$', 'tv (limited) or pc (full)']
+        when 'p_rotation' then array['^(0|90|180|270)$', 'a rotation of 0, 90, 180 or 270 degrees']
     end;
 end
 $$;
 comment on function vq._form is
-'Internal. {pattern, description} of a metadata argument with a vocabulary (p_container, p_aspect_ratio, p_color_space, p_codec, p_audio_codec, p_pixel_format); null for another. Raises nothing.';
+'Internal. {pattern, description} of a metadata argument with a vocabulary (p_container, p_aspect_ratio, p_color_space, p_codec, p_audio_codec, p_pixel_format, p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation); null for another. Raises nothing.';

@@ -33,6 +33,7 @@ return case p_argument
     when 'p_error_message'  then numrange(0, 10000, '[]')
     when 'p_worker'         then numrange(0, 200, '[]')
     when 'p_error_code'     then numrange(0, 64, '[]')
+    when 'p_codecs'         then numrange(0, 200, '[]')
     -- numbers: value
     when 'p_duration'          then numrange(0, 1e6, '[]')        -- seconds: 11.5 days
     when 'p_file_size'         then numrange(0, 1e13, '[]')       -- bytes: 10 TB

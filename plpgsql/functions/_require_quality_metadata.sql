@@ -21,7 +21,12 @@ create or replace function vq._require_quality_metadata(
     p_aspect_ratio      text,
     p_frame_count       bigint,
     p_encoding_time     double precision,
-    p_error_message     text
+    p_error_message     text,
+    p_codecs            text,
+    p_color_primaries   text,
+    p_color_transfer    text,
+    p_color_range       text,
+    p_rotation          integer
 ) returns void
 language plpgsql
 immutable
@@ -55,7 +60,13 @@ begin
            or p_color_space !~ (vq._form('p_color_space'))[1]
            or p_codec !~ (vq._form('p_codec'))[1]
            or p_audio_codec !~ (vq._form('p_audio_codec'))[1]
-           or p_pixel_format !~ (vq._form('p_pixel_format'))[1]) is not true then
+           or p_pixel_format !~ (vq._form('p_pixel_format'))[1]
+           or not length(p_codecs)::numeric <@ vq._limit('p_codecs')
+           or p_codecs !~ (vq._form('p_codecs'))[1]
+           or p_color_primaries !~ (vq._form('p_color_primaries'))[1]
+           or p_color_transfer !~ (vq._form('p_color_transfer'))[1]
+           or p_color_range !~ (vq._form('p_color_range'))[1]
+           or p_rotation::text !~ (vq._form('p_rotation'))[1]) is not true then
         return;
     end if;
 
@@ -84,6 +95,12 @@ begin
     perform vq._require_form('p_codec', p_codec);
     perform vq._require_form('p_audio_codec', p_audio_codec);
     perform vq._require_form('p_pixel_format', p_pixel_format);
+    perform vq._require_text('p_codecs', p_codecs);
+    perform vq._require_form('p_codecs', p_codecs);
+    perform vq._require_form('p_color_primaries', p_color_primaries);
+    perform vq._require_form('p_color_transfer', p_color_transfer);
+    perform vq._require_form('p_color_range', p_color_range);
+    perform vq._require_form('p_rotation', p_rotation::text);
 end
 $$;
 comment on function vq._require_quality_metadata is

@@ -20,7 +20,12 @@ create or replace function vq.complete_quality(
     p_audio_sample_rate integer default null,
     p_aspect_ratio      text default null,
     p_frame_count       bigint default null,
-    p_encoding_time     double precision default null
+    p_encoding_time     double precision default null,
+    p_codecs            text default null,
+    p_color_primaries   text default null,
+    p_color_transfer    text default null,
+    p_color_range       text default null,
+    p_rotation          integer default null
 ) returns vq.video_qualities
 language plpgsql
 as $$
@@ -40,7 +45,8 @@ begin
     perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
-        p_aspect_ratio, p_frame_count, p_encoding_time, null);
+        p_aspect_ratio, p_frame_count, p_encoding_time, null,
+        p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation);
     update vq.video_qualities q set
         url = coalesce(p_url, q.url),
         file_size = coalesce(p_file_size, q.file_size),
@@ -60,6 +66,11 @@ begin
         aspect_ratio = coalesce(p_aspect_ratio, q.aspect_ratio),
         frame_count = coalesce(p_frame_count, q.frame_count),
         encoding_time = coalesce(p_encoding_time, q.encoding_time),
+        codecs = coalesce(p_codecs, q.codecs),
+        color_primaries = coalesce(p_color_primaries, q.color_primaries),
+        color_transfer = coalesce(p_color_transfer, q.color_transfer),
+        color_range = coalesce(p_color_range, q.color_range),
+        rotation = coalesce(p_rotation, q.rotation),
         status = 'ready',
         lease_expires_at = null                 -- ended by its holder: keep owner and token
      where q.id = p_quality_id and q.lease_token = p_lease_token

@@ -29,7 +29,8 @@ declare
         'resolution_width', 'resolution_height', 'codec', 'container', 'duration', 'fps',
         'pixel_format', 'color_space', 'audio_codec', 'audio_bitrate', 'audio_channels',
         'audio_sample_rate', 'aspect_ratio', 'frame_count', 'encoding_time', 'is_default',
-        'status', 'processing_started_at', 'max_attempts', 'settings', 'retry_seconds'];
+        'status', 'processing_started_at', 'max_attempts', 'settings', 'retry_seconds',
+        'codecs', 'color_primaries', 'color_transfer', 'color_range', 'rotation'];
     v_position integer := 0;
     v_element  jsonb;
     v_unknown  text;
@@ -115,7 +116,7 @@ begin
                     r.resolution_width, r.resolution_height, r.codec, r.container,
                     r.duration, r.fps, r.pixel_format, r.color_space, r.audio_codec,
                     r.audio_bitrate, r.audio_channels, r.audio_sample_rate, r.aspect_ratio,
-                    r.frame_count, r.encoding_time, null)
+                    r.frame_count, r.encoding_time, null, r.codecs, r.color_primaries, r.color_transfer, r.color_range, r.rotation)
                   from unnest(v_rows) as r;
                 if v_default is not null then
                     update vq.video_qualities set is_default = false
@@ -128,14 +129,16 @@ begin
                         color_space, audio_codec, audio_bitrate, audio_channels,
                         audio_sample_rate, aspect_ratio, frame_count, encoding_time,
                         is_default, status, processing_started_at, max_attempts, settings,
-                        retry_seconds)
+                        retry_seconds, codecs, color_primaries, color_transfer, color_range,
+                        rotation)
                     select p_video_id, r.quality, r.url, r.file_size, r.bitrate,
                            r.resolution_width, r.resolution_height, r.codec, r.container,
                            r.duration, r.fps, r.pixel_format, r.color_space, r.audio_codec,
                            r.audio_bitrate, r.audio_channels, r.audio_sample_rate,
                            r.aspect_ratio, r.frame_count, r.encoding_time,
                            coalesce(r.is_default, false), coalesce(r.status, 'pending'),
-                           r.processing_started_at, r.max_attempts, r.settings, r.retry_seconds
+                           r.processing_started_at, r.max_attempts, r.settings, r.retry_seconds,
+                           r.codecs, r.color_primaries, r.color_transfer, r.color_range, r.rotation
                       from unnest(v_rows) as r
                     -- the same restart as create_video_quality's
                     on conflict (video_id, quality) do update set
@@ -154,6 +157,9 @@ begin
                         frame_count = excluded.frame_count,
                         encoding_time = excluded.encoding_time,
                         settings = excluded.settings, retry_seconds = excluded.retry_seconds,
+                        codecs = excluded.codecs, color_primaries = excluded.color_primaries,
+                        color_transfer = excluded.color_transfer,
+                        color_range = excluded.color_range, rotation = excluded.rotation,
                         -- a restart never takes the default away; leaving 'ready' does
                         is_default = excluded.is_default or q.is_default,
                         status = excluded.status,
@@ -207,7 +213,10 @@ begin
                     p_status => coalesce(v_row.status, 'pending'),
                     p_processing_started_at => v_row.processing_started_at,
                     p_max_attempts => v_row.max_attempts, p_settings => v_row.settings,
-                    p_retry_seconds => v_row.retry_seconds);
+                    p_retry_seconds => v_row.retry_seconds, p_codecs => v_row.codecs,
+                    p_color_primaries => v_row.color_primaries,
+                    p_color_transfer => v_row.color_transfer,
+                    p_color_range => v_row.color_range, p_rotation => v_row.rotation);
                 v_ids := v_ids || v_row.id;
             end loop;
         exception when others then

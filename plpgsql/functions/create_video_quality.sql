@@ -29,7 +29,12 @@ create or replace function vq.create_video_quality(
     p_processing_started_at timestamptz default null,
     p_max_attempts          integer default null,
     p_settings              jsonb default null,
-    p_retry_seconds         integer default null
+    p_retry_seconds         integer default null,
+    p_codecs                text default null,
+    p_color_primaries       text default null,
+    p_color_transfer        text default null,
+    p_color_range           text default null,
+    p_rotation              integer default null
 ) returns vq.video_qualities
 language plpgsql
 as $$
@@ -60,7 +65,8 @@ begin
     perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
-        p_aspect_ratio, p_frame_count, p_encoding_time, null);
+        p_aspect_ratio, p_frame_count, p_encoding_time, null,
+        p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation);
     if jsonb_typeof(p_settings) <> 'object' then
         raise exception 'p_settings must be a JSON object, not a JSON %', jsonb_typeof(p_settings)
             using errcode = 'invalid_parameter_value';              -- 22023
@@ -95,13 +101,14 @@ begin
         codec, container, duration, fps, pixel_format, color_space, audio_codec,
         audio_bitrate, audio_channels, audio_sample_rate, aspect_ratio, frame_count,
         encoding_time, is_default, status, processing_started_at, max_attempts, settings,
-        retry_seconds)
+        retry_seconds, codecs, color_primaries, color_transfer, color_range, rotation)
     values (
         p_video_id, p_quality, p_url, p_file_size, p_bitrate, p_resolution_width,
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
         p_aspect_ratio, p_frame_count, p_encoding_time, p_is_default, p_status,
-        p_processing_started_at, p_max_attempts, p_settings, p_retry_seconds)
+        p_processing_started_at, p_max_attempts, p_settings, p_retry_seconds,
+        p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation)
     on conflict (video_id, quality) do update set
         url = excluded.url, file_size = excluded.file_size, bitrate = excluded.bitrate,
         resolution_width = excluded.resolution_width,
@@ -113,6 +120,9 @@ begin
         audio_sample_rate = excluded.audio_sample_rate, aspect_ratio = excluded.aspect_ratio,
         frame_count = excluded.frame_count, encoding_time = excluded.encoding_time,
         settings = excluded.settings, retry_seconds = excluded.retry_seconds,
+        codecs = excluded.codecs, color_primaries = excluded.color_primaries,
+        color_transfer = excluded.color_transfer, color_range = excluded.color_range,
+        rotation = excluded.rotation,
         -- a restart never takes the default away; leaving 'ready' does (trigger)
         is_default = excluded.is_default or q.is_default,
         status = excluded.status,

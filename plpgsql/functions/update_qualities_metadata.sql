@@ -19,7 +19,7 @@ declare
         'resolution_width', 'resolution_height', 'codec', 'container', 'duration', 'fps',
         'pixel_format', 'color_space', 'audio_codec', 'audio_bitrate', 'audio_channels',
         'audio_sample_rate', 'aspect_ratio', 'frame_count', 'encoding_time', 'status',
-        'error_message'];
+        'error_message', 'codecs', 'color_primaries', 'color_transfer', 'color_range', 'rotation'];
     v_position integer := 0;
     v_element  jsonb;
     v_unknown  text;
@@ -74,7 +74,7 @@ begin
                 v_row.duration, v_row.fps, v_row.pixel_format, v_row.color_space,
                 v_row.audio_codec, v_row.audio_bitrate, v_row.audio_channels,
                 v_row.audio_sample_rate, v_row.aspect_ratio, v_row.frame_count,
-                v_row.encoding_time, v_row.error_message);
+                v_row.encoding_time, v_row.error_message, v_row.codecs, v_row.color_primaries, v_row.color_transfer, v_row.color_range, v_row.rotation);
             if v_row.status is not null then
                 perform vq._require_quality_status('status', v_row.status);
             end if;
@@ -127,6 +127,11 @@ begin
         aspect_ratio = coalesce(u.aspect_ratio, q.aspect_ratio),
         frame_count = coalesce(u.frame_count, q.frame_count),
         encoding_time = coalesce(u.encoding_time, q.encoding_time),
+        codecs = coalesce(u.codecs, q.codecs),
+        color_primaries = coalesce(u.color_primaries, q.color_primaries),
+        color_transfer = coalesce(u.color_transfer, q.color_transfer),
+        color_range = coalesce(u.color_range, q.color_range),
+        rotation = coalesce(u.rotation, q.rotation),
         status = coalesce(u.status, q.status),
         error_message = coalesce(u.error_message, q.error_message)
       from unnest(v_rows) as u

@@ -28,7 +28,12 @@ create or replace function vq.update_video_quality_metadata(
     p_frame_count       bigint default null,
     p_encoding_time     double precision default null,
     p_status            text default null,
-    p_error_message     text default null
+    p_error_message     text default null,
+    p_codecs            text default null,
+    p_color_primaries   text default null,
+    p_color_transfer    text default null,
+    p_color_range       text default null,
+    p_rotation          integer default null
 ) returns boolean
 language plpgsql
 as $$
@@ -49,7 +54,8 @@ begin
     perform vq._require_quality_metadata(p_url, p_file_size, p_bitrate, p_resolution_width,
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
-        p_aspect_ratio, p_frame_count, p_encoding_time, p_error_message);
+        p_aspect_ratio, p_frame_count, p_encoding_time, p_error_message,
+        p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation);
 
     update vq.video_qualities set
         url = coalesce(p_url, url),
@@ -70,6 +76,11 @@ begin
         aspect_ratio = coalesce(p_aspect_ratio, aspect_ratio),
         frame_count = coalesce(p_frame_count, frame_count),
         encoding_time = coalesce(p_encoding_time, encoding_time),
+        codecs = coalesce(p_codecs, codecs),
+        color_primaries = coalesce(p_color_primaries, color_primaries),
+        color_transfer = coalesce(p_color_transfer, color_transfer),
+        color_range = coalesce(p_color_range, color_range),
+        rotation = coalesce(p_rotation, rotation),
         status = coalesce(p_status, status),
         error_message = coalesce(p_error_message, error_message)
     where video_id = p_video_id and id = p_quality_id;

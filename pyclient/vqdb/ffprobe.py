@@ -103,6 +103,10 @@ def from_ffprobe(
             ),
             bitrate=bitrate,
             frame_count=frames,
+            color_primaries=_text(video.get("color_primaries")),
+            color_transfer=_text(video.get("color_transfer")),
+            color_range=_text(video.get("color_range")),
+            rotation=rotation(video),
         )
     if audio is not None:
         audio_bitrate = _kbps(audio.get("bit_rate"))
@@ -116,6 +120,7 @@ def from_ffprobe(
             audio_channels=_integer(audio.get("channels")),
             audio_sample_rate=_integer(audio.get("sample_rate")),
         )
+    out["codecs"] = rfc6381(video, audio)
     return cast(QualityMetadata, {k: v for k, v in out.items() if v is not None})
 
 
@@ -143,6 +148,68 @@ def aspect_ratio(
         return None
     ratio = Fraction(width, height) * (_ratio(sample) or 1)
     return f"{ratio.numerator}:{ratio.denominator}"
+
+
+def rotation(video: Mapping[str, Any]) -> int | None:
+    """The display matrix's rotation (degrees counter-clockwise, as ffprobe prints it),
+    or the older "rotate" tag, as 0, 90, 180 or 270; None when there is neither."""
+    for side in video.get("side_data_list") or []:
+        degrees = _number(side.get("rotation"))
+        if degrees is not None:
+            return round(degrees / 90) * 90 % 360
+    degrees = _number((video.get("tags") or {}).get("rotate"))
+    return None if degrees is None else round(degrees / 90) * 90 % 360
+
+
+# RFC 6381 names: H.264's profile_idc by ffprobe's profile name (the constraint byte
+# is that of the profile; ffprobe does not print the stream's own flags)
+AVC_PROFILES = {
+    "Baseline": (0x42, 0x00), "Constrained Baseline": (0x42, 0x40), "Main": (0x4D, 0x00),
+    "Extended": (0x58, 0x00), "High": (0x64, 0x00), "High 10": (0x6E, 0x00),
+    "High 4:2:2": (0x7A, 0x00), "High 4:4:4 Predictive": (0xF4, 0x00),
+}  # fmt: skip
+HEVC_PROFILES = {"Main": "1.6", "Main 10": "2.4"}
+AUDIO_CODECS = {"mp3": "mp4a.40.34", "opus": "opus", "ac3": "ac-3", "eac3": "ec-3", "flac": "fLaC"}
+AAC_PROFILES = {"LC": "mp4a.40.2", "HE-AAC": "mp4a.40.5", "HE-AACv2": "mp4a.40.29"}
+# VP9's level by the largest picture it allows (luma samples); ffprobe prints none
+VP9_LEVELS = [(36864, 10), (73728, 11), (122880, 20), (245760, 21), (552960, 30),
+              (983040, 31), (2228224, 41), (8912896, 51), (35651584, 62)]  # fmt: skip
+
+
+def rfc6381(video: Mapping[str, Any] | None, audio: Mapping[str, Any] | None) -> str | None:
+    """The streams' codecs as an HLS playlist names them ("avc1.64001f,mp4a.40.2"), or
+    None when one of them has no name here (better none than a wrong one)."""
+    names = []
+    if video is not None:
+        name = _video_codec_name(video)
+        if name is None:
+            return None
+        names.append(name)
+    if audio is not None:
+        codec = _text(audio.get("codec_name"))
+        name = (AAC_PROFILES.get(str(audio.get("profile")), "mp4a.40.2") if codec == "aac"
+                else AUDIO_CODECS.get(codec or ""))  # fmt: skip
+        if name is None:
+            return None
+        names.append(name)
+    return ",".join(names) or None
+
+
+def _video_codec_name(video: Mapping[str, Any]) -> str | None:
+    codec, profile = _text(video.get("codec_name")), str(video.get("profile"))
+    level = _integer(video.get("level"))
+    if codec == "h264" and profile in AVC_PROFILES and level and level > 0:
+        idc, constraints = AVC_PROFILES[profile]
+        return f"avc1.{idc:02x}{constraints:02x}{level:02x}"
+    if codec == "hevc" and profile in HEVC_PROFILES and level and level > 0:
+        return f"hvc1.{HEVC_PROFILES[profile]}.L{level}.B0"
+    if codec == "vp9" and profile.startswith("Profile "):
+        samples = (_integer(video.get("width")) or 0) * (_integer(video.get("height")) or 0)
+        vp9_level = next((lv for most, lv in VP9_LEVELS if samples <= most), None)
+        depth = 10 if "10" in str(video.get("pix_fmt")) else 8
+        if vp9_level is not None:
+            return f"vp09.{int(profile.split()[-1]):02d}.{vp9_level}.{depth:02d}"
+    return None
 
 
 def container(format_name: object, path: str = "") -> str | None:

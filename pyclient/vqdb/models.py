@@ -110,6 +110,11 @@ class VideoQuality(_FromRow):
     error_code: str | None  # of the last failed attempt, with error_message
     settings: dict[str, Any] | None  # the encoder's settings, given with the work
     retry_seconds: int | None  # before the first retry (doubling); None: 30
+    codecs: str | None  # RFC 6381, e.g. avc1.64001f,mp4a.40.2 (an HLS playlist's CODECS)
+    color_primaries: str | None  # bt709, bt2020...
+    color_transfer: str | None  # bt709; smpte2084 (PQ) and arib-std-b67 (HLG) are HDR
+    color_range: str | None  # tv (limited) or pc (full)
+    rotation: int | None  # degrees a player turns the picture: 0, 90, 180, 270
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

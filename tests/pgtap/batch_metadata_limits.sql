@@ -14,7 +14,8 @@ select ordinality, name
                     'p_resolution_height', 'p_codec', 'p_container', 'p_duration', 'p_fps',
                     'p_pixel_format', 'p_color_space', 'p_audio_codec', 'p_audio_bitrate',
                     'p_audio_channels', 'p_audio_sample_rate', 'p_aspect_ratio',
-                    'p_frame_count', 'p_encoding_time', 'p_error_message'])
+                    'p_frame_count', 'p_encoding_time', 'p_error_message', 'p_codecs',
+                    'p_color_primaries', 'p_color_transfer', 'p_color_range', 'p_rotation'])
        with ordinality as a(name, ordinality);
 
 -- the call with one argument set (the others null: not given)
@@ -70,7 +71,17 @@ insert into limit_case values
     ('p_color_space', 'bt2020nc', '', '22023'),
     ('p_codec', 'h264', '', '22023'),
     ('p_audio_codec', 'aac', ' ', '22023'),
-    ('p_pixel_format', 'yuv420p', '', '22023');
+    ('p_pixel_format', 'yuv420p', '', '22023'),
+    ('p_codecs', repeat('a', 200), repeat('a', 201), '22001'),
+    ('p_codecs', 'avc1.64001f,mp4a.40.2', 'avc1.64001f, mp4a.40.2', '22023'),
+    ('p_codecs', 'vp09.00.10.08,opus', '', '22023'),
+    ('p_color_primaries', 'bt2020', 'unknown', '22023'),
+    ('p_color_transfer', 'smpte2084', 'unspecified', '22023'),
+    ('p_color_transfer', 'arib-std-b67', '', '22023'),
+    ('p_color_range', 'tv', 'limited', '22023'),
+    ('p_color_range', 'pc', 'unknown', '22023'),
+    ('p_rotation', '90', '45', '22023'),
+    ('p_rotation', '270', '-90', '22023');
 
 select lives_ok(pg_temp.call_with('none', null), 'nothing given: passes');
 select lives_ok(pg_temp.call_with(arg, ok), format('%s = %s passes', arg, left(ok, 12)))

@@ -49,7 +49,8 @@ select columns_are('vq', 'video_qualities', array['id', 'video_id', 'quality', '
     'is_default', 'status', 'error_message', 'processing_started_at',
     'processing_completed_at', 'created_at', 'updated_at', 'attempts', 'max_attempts',
     'due_at', 'lease_owner', 'lease_token', 'lease_expires_at', 'lease_seconds', 'progress',
-    'error_code', 'settings', 'retry_seconds']);
+    'error_code', 'settings', 'retry_seconds', 'codecs', 'color_primaries', 'color_transfer',
+    'color_range', 'rotation']);
 select col_type_is('vq'::name, 'video_qualities'::name, c::name, t::text,
                    format('vq.video_qualities.%s is %s', c, t))
   from (values ('id', 'uuid'), ('video_id', 'uuid'), ('quality', 'text'), ('url', 'text'),
@@ -68,7 +69,8 @@ select col_type_is('vq'::name, 'video_qualities'::name, c::name, t::text,
                ('lease_owner', 'text'), ('lease_token', 'uuid'),
                ('lease_expires_at', 'timestamp with time zone'), ('lease_seconds', 'integer'),
                ('progress', 'real'), ('error_code', 'text'), ('settings', 'jsonb'),
-               ('retry_seconds', 'integer')) v(c, t);
+               ('retry_seconds', 'integer'), ('codecs', 'text'), ('color_primaries', 'text'),
+               ('color_transfer', 'text'), ('color_range', 'text'), ('rotation', 'integer')) v(c, t);
 select col_not_null('vq'::name, 'video_qualities'::name, c::name,
                     format('vq.video_qualities.%s is not null', c))
   from unnest(array['id', 'video_id', 'quality', 'url', 'is_default', 'status',

@@ -9,6 +9,7 @@ is the container's overhead, which is larger on these 2-second files).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -24,7 +25,8 @@ CLIPS = {
     "h264_aac.mp4": (
         ["-c:v", "libx264", "-b:v", "300k", "-c:a", "aac", "-b:a", "96k", "-ac", "2"],
         dict(codec="h264", audio_codec="aac", audio_channels=2, audio_sample_rate=48000,
-             fps=30000 / 1001, size=(320, 240), aspect_ratio="4:3", container="mp4"),
+             fps=30000 / 1001, size=(320, 240), aspect_ratio="4:3", container="mp4",
+             codecs=r"avc1\.64[0-9a-f]{4},mp4a\.40\.2"),
     ),
     "h264_aac.mkv": (
         ["-c:v", "libx264", "-b:v", "300k", "-c:a", "aac", "-b:a", "96k", "-ac", "2"],
@@ -35,7 +37,8 @@ CLIPS = {
         ["-c:v", "libvpx-vp9", "-b:v", "300k", "-deadline", "realtime", "-cpu-used", "8",
          "-c:a", "libopus", "-b:a", "64k", "-ac", "2"],
         dict(codec="vp9", audio_codec="opus", audio_channels=2, audio_sample_rate=48000,
-             fps=30000 / 1001, size=(320, 240), aspect_ratio="4:3", container="webm"),
+             fps=30000 / 1001, size=(320, 240), aspect_ratio="4:3", container="webm",
+             codecs=r"vp09\.00\.20\.08,opus"),
     ),
     "no_audio.mp4": (
         ["-an", "-c:v", "libx264", "-r", "25"],
@@ -72,6 +75,9 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
            str(directory / "two_audio.mp4"))  # fmt: skip
     ffmpeg("-i", str(directory / "h264_aac.mp4"), "-c", "copy",
            "-metadata:s:v:0", "rotate=90", str(directory / "rotated.mp4"))  # fmt: skip
+    ffmpeg(*SOURCES, *OUTPUT, "-an", "-c:v", "libx264", "-color_primaries", "bt2020",
+           "-color_trc", "smpte2084", "-colorspace", "bt2020nc", "-color_range", "tv",
+           str(directory / "hdr10.mp4"))  # fmt: skip
     return directory
 
 
@@ -97,6 +103,8 @@ def test_probe_measures_what_ffmpeg_was_asked_to_make(clips: Path, name: str) ->
     assert 0.8 * whole_kbps <= streams_kbps <= whole_kbps, (streams_kbps, whole_kbps)
     if "audio_codec" in want:
         assert 20 <= got["audio_bitrate"] <= 200  # kbps, not bits per second
+    if "codecs" in want:
+        assert re.fullmatch(want["codecs"], got["codecs"]), got["codecs"]
 
 
 def test_probe_takes_the_default_audio_track(clips: Path) -> None:
@@ -104,8 +112,18 @@ def test_probe_takes_the_default_audio_track(clips: Path) -> None:
     assert (got["audio_channels"], got["audio_sample_rate"]) == (1, 22050)
 
 
+def test_probe_reads_the_colour_description_that_tells_hdr(clips: Path) -> None:
+    got = vqdb.probe(clips / "hdr10.mp4")
+    assert (got["color_primaries"], got["color_transfer"], got["color_space"]) == (
+        "bt2020", "smpte2084", "bt2020nc",
+    )  # fmt: skip
+    assert got["color_range"] == "tv"
+    assert "color_transfer" not in vqdb.probe(clips / "no_audio.mp4")  # unknown: left out
+
+
 def test_probe_reads_rotation_without_changing_the_frame(clips: Path) -> None:
     plain, rotated = vqdb.probe(clips / "h264_aac.mp4"), vqdb.probe(clips / "rotated.mp4")
+    assert rotated["rotation"] == 90 and "rotation" not in plain
     assert (rotated["resolution_width"], rotated["resolution_height"]) == (320, 240)
     assert {k: v for k, v in rotated.items() if k != "rotation"} == {
         k: v for k, v in plain.items() if k != "rotation"
@@ -122,6 +140,7 @@ def test_probe_result_is_what_complete_quality_takes(clips: Path, db_url: str) -
         )
     assert done.status == "ready"
     assert done.codec == "h264" and done.audio_bitrate is not None and done.bitrate < 1000
+    assert done.codecs is not None and done.codecs.startswith("avc1.")
 
 
 def test_probe_of_a_missing_file_says_so(tmp_path: Path) -> None:

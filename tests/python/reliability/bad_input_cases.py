@@ -282,7 +282,7 @@ def _create_video_quality() -> list[Case]:
             "color-space-injection",
             f,
             q(color_space=INJECTION_OR),
-            Stored("color_space", INJECTION_OR),
+            _e("22023", "p_color_space"),  # not of its form (vq._form): refused, not run
         ),
         Case(
             "audio-codec-injection",
@@ -294,7 +294,7 @@ def _create_video_quality() -> list[Case]:
             "aspect-ratio-injection",
             f,
             q(aspect_ratio=INJECTION),
-            Stored("aspect_ratio", INJECTION),
+            _e("22023", "p_aspect_ratio"),  # not of its form (vq._form): refused, not run
         ),
         Case("aspect-ratio-nul", f, q(aspect_ratio=NUL), _e("22021", ("p_aspect_ratio", "0x00"))),
         Case(
@@ -427,7 +427,7 @@ def _metadata() -> list[Case]:
             "container-injection",
             f,
             m(container=INJECTION_OR[:60]),
-            Stored("container", INJECTION_OR[:60]),
+            _e("22023", "p_container"),  # not of its form (vq._form): refused, not run
         ),
     ]
 

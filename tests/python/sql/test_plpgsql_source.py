@@ -114,7 +114,7 @@ EDITS = {
     ),
     "privilege rule": (
         "functions/_apply_privileges.sql", "in ('s', 'i')", "in ('s', 'i', 'v')",
-        "function vq.create_video(text,text,text,text,integer,uuid,uuid): acl differs",
+        "function vq.create_video(text,text,text,text,double precision,uuid,uuid): acl differs",
     ),
 }  # fmt: skip
 
