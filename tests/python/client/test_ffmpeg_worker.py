@@ -126,8 +126,16 @@ def test_a_killed_worker_takes_its_ffmpeg_along_and_another_redoes_the_rung(
         second = start_worker(db_url, out, "--lease-seconds", "30", "--max-qualities", "1")
         assert second.wait(timeout=60) == 0, second.stderr.read() if second.stderr else ""
         (after,) = db.list_qualities_ordered(video.id)
+        attempts = db.list_quality_attempts(q.id)
+        feed = [
+            (c.kind, c.error_code, c.value) for c in db.changes_since() if c.video_id == video.id
+        ]
     assert (after.status, after.attempts) == ("ready", 2)
     assert sorted(p.name for p in (out / "kill").iterdir()) == ["240p.mp4"]  # partial removed
+    assert [(a.attempt, a.outcome) for a in attempts] == [(1, "expired"), (2, "ready")]
+    assert attempts[0].progress is not None and attempts[0].progress > 0  # its last heartbeat
+    assert ("quality_reclaimed", "lease_expired", "processing") in feed
+    assert feed[-1] == ("ladder_finished", None, "ready")
 
 
 def test_sigterm_kills_ffmpeg_at_once_and_releases_the_quality(

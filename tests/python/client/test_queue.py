@@ -398,3 +398,27 @@ def test_the_attempt_history_through_the_client(db_url) -> None:
         (1, "w", "ready", None),
     ]
     assert all(a.ended_at and a.ended_at >= a.started_at for a in attempts)
+
+
+def test_a_failed_attempt_is_retried_after_its_backoff_by_a_waiting_worker(db_url) -> None:
+    """retry_seconds 1: the worker, idle with a 60 s poll, wakes when the retry is
+    due (vq.next_work_in) and encodes it again."""
+    with vqdb.Catalog(db_url, maxconn=3) as db:
+        video = db.create_video(title="backoff")
+        (q,) = db.create_video_qualities(
+            video.id, [{"quality": "720p", "url": "u", "retry_seconds": 1}]
+        )
+        starts: list[float] = []
+
+        def encode(job: vqdb.Job) -> dict:
+            starts.append(time.monotonic())
+            if len(starts) == 1:
+                raise RuntimeError("first try fails")
+            return {}
+
+        vqdb.Worker(db, "w", poll_seconds=60).run(encode, max_qualities=2)
+        (after,) = db.list_qualities_ordered(video.id)
+        attempts = db.list_quality_attempts(q.id)
+    assert (after.status, after.attempts) == ("ready", 2)
+    assert 1.0 <= starts[1] - starts[0] < 20  # the backoff, then at once: not the 60 s poll
+    assert [a.outcome for a in attempts] == ["failed", "ready"]
