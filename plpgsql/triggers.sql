@@ -25,6 +25,19 @@ create trigger video_qualities_changes_update
           or old.lease_token is distinct from new.lease_token      -- an expired lease re-taken
           or old.lease_expires_at is not distinct from new.lease_expires_at)
     execute function vq._quality_changes();
+-- ladder_finished, at commit (vq._ladder_finished says why), after a write that
+-- made a quality ready or failed
+create constraint trigger video_qualities_ladder_finished_insert
+    after insert on vq.video_qualities
+    deferrable initially deferred
+    for each row when (new.status in ('ready', 'failed'))
+    execute function vq._ladder_finished();
+create constraint trigger video_qualities_ladder_finished_update
+    after update on vq.video_qualities
+    deferrable initially deferred
+    for each row
+    when (old.status is distinct from new.status and new.status in ('ready', 'failed'))
+    execute function vq._ladder_finished();
 create trigger videos_changes_insert
     after insert on vq.videos
     for each row execute function vq._video_changes();

@@ -4,21 +4,13 @@
 -- keeps the status is told from a plain write by the attempts it resets; a
 -- restart of a quality no worker has claimed yet, with its status unchanged,
 -- changes nothing a reader waits for. One insert for the quality's event, one
--- for a new default, one when the video's whole ladder has finished.
---
--- ladder_finished: when a quality reaches ready or failed and no quality of its
--- video is left pending or processing. Two workers finishing the last two rungs
--- at once would each see the other's rung unfinished (neither has committed):
--- a transaction lock per video (advisory: taken only here, so it waits for
--- nothing else and cannot deadlock) makes the second wait for the first's
--- commit, and its check, a statement of its own, then sees both.
+-- for a new default. (ladder_finished: vq._ladder_finished, at commit.)
 create or replace function vq._quality_changes()
 returns trigger
 language plpgsql
 as $$
 declare
-    v_kind     text;
-    v_finished boolean;
+    v_kind text;
 begin
     if tg_op = 'INSERT' then
         v_kind := 'quality_created';
@@ -52,27 +44,6 @@ begin
                      then new.error_code      -- a failure, or a retry after one
                      when v_kind = 'quality_reclaimed' then 'lease_expired' end);
     end if;
-    if v_kind = 'quality_status' and new.status in ('ready', 'failed') then
-        perform pg_advisory_xact_lock(hashtextextended('vq.ladder:' || new.video_id, 0));
-        select not exists (select 1 from vq.video_qualities
-                            where video_id = new.video_id and status in ('pending', 'processing'))
-               -- once: not when this transaction has told it already and no rung of
-               -- the video went back to work since (a statement finishing two rungs)
-               and not exists (select 1 from vq.changes f
-                                where f.xid = pg_current_xact_id() and f.video_id = new.video_id
-                                  and f.kind = 'ladder_finished'
-                                  and not exists (select 1 from vq.changes r
-                                                   where r.xid = f.xid and r.seq > f.seq
-                                                     and r.video_id = f.video_id
-                                                     and r.value in ('pending', 'processing')))
-          into v_finished;
-        if v_finished then
-            insert into vq.changes (video_id, kind, quality, quality_id, value)
-            select new.video_id, 'ladder_finished', new.quality, new.id,
-                   case when bool_and(status = 'ready') then 'ready' else 'failed' end
-              from vq.video_qualities where video_id = new.video_id;
-        end if;
-    end if;
     if new.is_default and (tg_op = 'INSERT' or not old.is_default) then
         insert into vq.changes (video_id, kind, quality, quality_id, value)
         values (new.video_id, 'default_changed', new.quality, new.id, new.quality);
@@ -88,4 +59,4 @@ begin
 end
 $$;
 comment on function vq._quality_changes is
-'Trigger of vq.video_qualities (after each row that matters): writes quality_created, quality_status (with error_code when failed, or pending again after a failure), quality_restarted, quality_reclaimed (an expired lease taken by another worker; error_code lease_expired), quality_updated (metadata), default_changed and ladder_finished (every quality of the video ready or failed, told once until a rung goes back to work; value ready when all are ready, else failed) events to vq.changes. Raises nothing.';
+'Trigger of vq.video_qualities (after each row that matters): writes quality_created, quality_status (with error_code when failed, or pending again after a failure), quality_restarted, quality_reclaimed (an expired lease taken by another worker; error_code lease_expired), quality_updated (metadata) and default_changed events to vq.changes. Raises nothing.';

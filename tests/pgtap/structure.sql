@@ -133,7 +133,9 @@ select is((select array_agg(a.attname order by k.ord)
 -- -------------------------------------------------------------- triggers --
 select triggers_are('vq'::name, 'video_qualities'::name,
     array['video_qualities_before_write', 'video_qualities_changes_insert',
-          'video_qualities_changes_update', 'video_qualities_attempts']::name[]);
+          'video_qualities_changes_update', 'video_qualities_attempts',
+          'video_qualities_ladder_finished_insert',
+          'video_qualities_ladder_finished_update']::name[]);
 select triggers_are('vq'::name, 'videos'::name,
     array['videos_before_update', 'videos_changes_insert', 'videos_changes_update',
           'videos_changes_delete']::name[]);

@@ -1,0 +1,50 @@
+-- Trigger (deferred: at the commit of a transaction that made a quality ready or
+-- failed, see triggers.sql): the feed's ladder_finished, when no quality of the
+-- video is left pending or processing.
+--
+-- At commit, not at the write: two workers finishing the last two rungs at once
+-- would each see the other's rung unfinished (neither has committed), so the
+-- check is serialised per video by a transaction-level advisory lock, and taken
+-- when the transaction has nothing left to do but commit. A lock taken at the
+-- write and held while the transaction went on (complete_and_claim_quality
+-- claims next, and may wait for a row) deadlocked with the other finisher
+-- (bench.queue found it). At commit, a holder waits for nothing else, and a
+-- transaction that finished rungs of several videos locks all of them at once,
+-- in one order, so that two such transactions cannot wait for each other. The
+-- check, a statement of its own, then sees the other finisher's commit.
+create or replace function vq._ladder_finished()
+returns trigger
+language plpgsql
+as $$
+declare
+    v_finished boolean;
+begin
+    perform pg_advisory_xact_lock(hashtextextended('vq.ladder:' || c.video_id, 0))
+       from (select distinct video_id from vq.changes
+              where xid = pg_current_xact_id() and value in ('ready', 'failed')
+                and kind in ('quality_status', 'quality_created')
+              order by video_id) c;
+    perform pg_advisory_xact_lock(hashtextextended('vq.ladder:' || new.video_id, 0));
+    select not exists (select 1 from vq.video_qualities
+                        where video_id = new.video_id and status in ('pending', 'processing'))
+           -- once: not when this transaction has told it already and no rung of the
+           -- video went back to work since (a statement finishing two rungs)
+           and not exists (select 1 from vq.changes f
+                            where f.xid = pg_current_xact_id() and f.video_id = new.video_id
+                              and f.kind = 'ladder_finished'
+                              and not exists (select 1 from vq.changes r
+                                               where r.xid = f.xid and r.seq > f.seq
+                                                 and r.video_id = f.video_id
+                                                 and r.value in ('pending', 'processing')))
+      into v_finished;
+    if v_finished then
+        insert into vq.changes (video_id, kind, quality, quality_id, value)
+        select new.video_id, 'ladder_finished', new.quality, new.id,
+               case when bool_and(status = 'ready') then 'ready' else 'failed' end
+          from vq.video_qualities where video_id = new.video_id;
+    end if;
+    return null;
+end
+$$;
+comment on function vq._ladder_finished is
+'Trigger of vq.video_qualities (deferred to the commit of a transaction that made a quality ready or failed): writes ladder_finished to vq.changes when every quality of the video is ready or failed (value ready when all are ready, else failed), once until a rung goes back to work. Raises nothing.';
