@@ -11,7 +11,10 @@
 --     search_path cannot redirect a name), and an API function as its owner
 --     (SECURITY DEFINER: the roles reach the tables only through it). The source
 --     files of plpgsql/functions/ leave both to this rule, which also means
---     that a function created by hand has neither until the rule runs.
+--     that a function created by hand has neither until the rule runs;
+--   * so is the function of a deferred trigger: it runs at commit, outside any
+--     API function, as the session's role (which reaches no table). Nobody can
+--     call a trigger function, so this grants nothing.
 -- Run by the superuser who migrates; it is idempotent.
 create or replace function vq._apply_privileges()
 returns void
@@ -63,6 +66,14 @@ begin
                 execute format('grant execute on function %s to vq_reader', v_object.name);
             end if;
         end if;
+    end loop;
+    for v_object in
+        select distinct t.tgfoid::regprocedure as name
+          from pg_trigger t
+          join pg_class c on c.oid = t.tgrelid
+         where c.relnamespace = 'vq'::regnamespace and t.tgdeferrable
+    loop
+        execute format('alter function %s security definer', v_object.name);
     end loop;
 end
 $$;

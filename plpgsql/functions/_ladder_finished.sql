@@ -19,11 +19,18 @@ as $$
 declare
     v_finished boolean;
 begin
-    perform pg_advisory_xact_lock(hashtextextended('vq.ladder:' || c.video_id, 0))
-       from (select distinct video_id from vq.changes
-              where xid = pg_current_xact_id() and value in ('ready', 'failed')
-                and kind in ('quality_status', 'quality_created')
-              order by video_id) c;
+    -- Sharded by video with Citus, this runs on the video's node and reads nothing
+    -- of another video's (a query over every shard from a shard's trigger is not
+    -- possible): only this video is locked there. Two claims that both fail the
+    -- expired last attempts of the same two videos, in opposite orders, may then
+    -- deadlock at commit; PostgreSQL aborts one (40P01) and its worker claims again.
+    if current_setting('citus.version', true) is null then
+        perform pg_advisory_xact_lock(hashtextextended('vq.ladder:' || c.video_id, 0))
+           from (select distinct video_id from vq.changes
+                  where xid = pg_current_xact_id() and value in ('ready', 'failed')
+                    and kind in ('quality_status', 'quality_created')
+                  order by video_id) c;
+    end if;
     perform pg_advisory_xact_lock(hashtextextended('vq.ladder:' || new.video_id, 0));
     select not exists (select 1 from vq.video_qualities
                         where video_id = new.video_id and status in ('pending', 'processing'))

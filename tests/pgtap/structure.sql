@@ -163,7 +163,10 @@ select function_lang_is('vq'::name, name, args, 'plpgsql'::name) from api_functi
 select function_owner_is('vq'::name, name, args, 'vq_owner'::name) from api_function;
 
 select has_function('vq'::name, name, args) from internal_function;
-select isnt_definer('vq'::name, name, args) from internal_function;
+select isnt_definer('vq'::name, name, args) from internal_function
+ where name <> all (select distinct p.proname from pg_trigger t
+                      join pg_class c on c.oid = t.tgrelid join pg_proc p on p.oid = t.tgfoid
+                     where c.relnamespace = 'vq'::regnamespace and t.tgdeferrable);
 select function_returns('vq'::name, name, args, returns) from internal_function;
 select function_owner_is('vq'::name, name, args, 'vq_owner'::name) from internal_function;
 
@@ -188,11 +191,21 @@ select is_empty($$
        and not coalesce(p.proconfig @> array['search_path=pg_catalog, pg_temp'], false)
 $$, 'every function in vq runs with search_path = pg_catalog, pg_temp');
 -- The API's privileges must not depend on anything but EXECUTE: no function
--- in vq is SECURITY DEFINER without being an API function.
+-- in vq is SECURITY DEFINER without being an API function, but the functions of
+-- deferred triggers, which run at commit as the session's role and which nobody
+-- can call.
 select set_eq($$ select proname::text from pg_proc
-                 where pronamespace = 'vq'::regnamespace and prosecdef $$,
+                 where pronamespace = 'vq'::regnamespace and prosecdef
+                   and prorettype <> 'trigger'::regtype $$,
               $$ select name from api_function $$,
-              'the SECURITY DEFINER functions are exactly the API functions');
+              'the SECURITY DEFINER functions that can be called are exactly the API functions');
+select set_eq($$ select proname::text from pg_proc
+                 where pronamespace = 'vq'::regnamespace and prosecdef
+                   and prorettype = 'trigger'::regtype $$,
+              $$ select distinct p.proname::text from pg_trigger t
+                   join pg_class c on c.oid = t.tgrelid join pg_proc p on p.oid = t.tgfoid
+                  where c.relnamespace = 'vq'::regnamespace and t.tgdeferrable $$,
+              'the SECURITY DEFINER trigger functions are exactly those of deferred triggers');
 
 -- Every API function documents its errors: a comment with "Errors:" and SQLSTATEs.
 select matches(obj_description(format('vq.%I(%s)', name, array_to_string(args, ','))

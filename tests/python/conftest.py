@@ -28,6 +28,7 @@ import pytest
 from vqdb.testing import Server
 
 from tests.pgbouncer import PgBouncer
+from tests.python.roles import login_role
 
 pytest_plugins = ["vqdb.testing"]
 
@@ -121,6 +122,14 @@ def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
             yield request.getfixturevalue("pgbouncer").url(name)
         else:
             yield pg_server.url(name)
+
+
+@pytest.fixture
+def worker_url(db_url: str, superuser_conn: psycopg2.extensions.connection) -> Iterator[str]:
+    """This test's database as a worker service logs in: a role that is only a
+    member of vq_worker (tests/python/roles.py)."""
+    with login_role(superuser_conn, db_url, "vq_worker", "worker") as url:
+        yield url
 
 
 @pytest.fixture

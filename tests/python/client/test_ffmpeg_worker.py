@@ -1,4 +1,5 @@
-"""vqdb.ffmpeg and `vqdb worker --ffmpeg`: real encodes by real worker processes.
+"""vqdb.ffmpeg and `vqdb worker --ffmpeg`: real encodes by real worker processes,
+logged in as members of vq_worker (as in production).
 
 A source clip is made with ffmpeg; workers are `python -m vqdb.cli worker
 --ffmpeg` processes on the test's database. Slow encodes use the `realtime`
@@ -35,10 +36,10 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def start_worker(db_url: str, output: Path, *options: str) -> subprocess.Popen[bytes]:
+def start_worker(worker_url: str, output: Path, *options: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "vqdb.cli", "worker", "--ffmpeg", "--output", str(output),
-         "--database", db_url, *options],
+         "--database", worker_url, *options],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
 
@@ -66,9 +67,9 @@ def ffmpeg_processes_writing(fragment: str) -> list[int]:
     return pids
 
 
-def test_two_ffmpeg_workers_encode_a_ladder(db_url: str, source: Path, tmp_path: Path) -> None:
+def test_two_ffmpeg_workers_encode_a_ladder(worker_url: str, source: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with vqdb.Catalog(db_url) as db:
+    with vqdb.Catalog(worker_url) as db:
         video = db.create_video(title="real", url=source.as_uri())
         db.create_video_qualities(
             video.id,
@@ -80,7 +81,7 @@ def test_two_ffmpeg_workers_encode_a_ladder(db_url: str, source: Path, tmp_path:
              {"quality": "original", "url": "real/original.mp4"}],
             settings={"preset": "ultrafast", "crf": 30},
         )  # fmt: skip
-        workers = [start_worker(db_url, out, "--max-qualities", "2") for _ in range(2)]
+        workers = [start_worker(worker_url, out, "--max-qualities", "2") for _ in range(2)]
         for w in workers:
             assert w.wait(timeout=120) == 0, w.stderr.read() if w.stderr else ""
         ladder = {q.quality: q for q in db.list_qualities_ordered(video.id)}
@@ -102,16 +103,16 @@ def test_two_ffmpeg_workers_encode_a_ladder(db_url: str, source: Path, tmp_path:
 
 
 def test_a_killed_worker_takes_its_ffmpeg_along_and_another_redoes_the_rung(
-    db_url: str, source: Path, tmp_path: Path
+    worker_url: str, source: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    with vqdb.Catalog(db_url) as db:
+    with vqdb.Catalog(worker_url) as db:
         video = db.create_video(title="kill", url=str(source))
         (q,) = db.create_video_qualities(
             video.id, [{"quality": "240p", "url": "kill/240p.mp4"}],
             settings={"preset": "ultrafast", "video_filters": "realtime"},
         )  # fmt: skip
-        first = start_worker(db_url, out, "--lease-seconds", "2")
+        first = start_worker(worker_url, out, "--lease-seconds", "2")
         wait_until(lambda: ffmpeg_processes_writing(str(q.id)), 20, "the first ffmpeg")
         wait_until(
             lambda: (db.list_qualities_ordered(video.id)[0].progress or 0) > 0, 20,
@@ -123,7 +124,7 @@ def test_a_killed_worker_takes_its_ffmpeg_along_and_another_redoes_the_rung(
         wait_until(lambda: not ffmpeg_processes_writing(str(q.id)), 5, "ffmpeg gone")
         assert [p.name for p in (out / "kill").iterdir() if "partial" in p.name]  # left behind
 
-        second = start_worker(db_url, out, "--lease-seconds", "30", "--max-qualities", "1")
+        second = start_worker(worker_url, out, "--lease-seconds", "30", "--max-qualities", "1")
         assert second.wait(timeout=60) == 0, second.stderr.read() if second.stderr else ""
         (after,) = db.list_qualities_ordered(video.id)
         attempts = db.list_quality_attempts(q.id)
@@ -139,16 +140,16 @@ def test_a_killed_worker_takes_its_ffmpeg_along_and_another_redoes_the_rung(
 
 
 def test_sigterm_kills_ffmpeg_at_once_and_releases_the_quality(
-    db_url: str, source: Path, tmp_path: Path
+    worker_url: str, source: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    with vqdb.Catalog(db_url) as db:
+    with vqdb.Catalog(worker_url) as db:
         video = db.create_video(title="term", url=str(source))
         (q,) = db.create_video_qualities(
             video.id, [{"quality": "240p", "url": "term/240p.mp4"}],
             settings={"preset": "ultrafast", "video_filters": "realtime"},
         )  # fmt: skip
-        worker = start_worker(db_url, out)
+        worker = start_worker(worker_url, out)
         wait_until(lambda: ffmpeg_processes_writing(str(q.id)), 20, "ffmpeg")
         sent = time.monotonic()
         worker.send_signal(signal.SIGTERM)
@@ -161,14 +162,16 @@ def test_sigterm_kills_ffmpeg_at_once_and_releases_the_quality(
     assert not list((out / "term").iterdir())
 
 
-def test_refused_options_fail_the_rung_at_once(db_url: str, source: Path, tmp_path: Path) -> None:
-    with vqdb.Catalog(db_url) as db:
+def test_refused_options_fail_the_rung_at_once(
+    worker_url: str, source: Path, tmp_path: Path
+) -> None:
+    with vqdb.Catalog(worker_url) as db:
         video = db.create_video(title="bad", url=str(source))
         db.create_video_qualities(
             video.id, [{"quality": "240p", "url": "bad/240p.mp4",
                         "settings": {"extra_args": ["-no-such-option", "1"]}}],
         )  # fmt: skip
-        worker = start_worker(db_url, tmp_path, "--max-qualities", "1")
+        worker = start_worker(worker_url, tmp_path, "--max-qualities", "1")
         assert worker.wait(timeout=60) == 0
         (after,) = db.list_qualities_ordered(video.id)
     assert (after.status, after.error_code, after.attempts) == ("failed", "ffmpeg_options", 1)

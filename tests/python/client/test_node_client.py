@@ -13,9 +13,10 @@ import shutil
 import subprocess
 import uuid
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg2.extensions
+
+from tests.python.roles import as_user
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 NODE_DIR = REPO_ROOT / "tests" / "node"
@@ -34,13 +35,6 @@ def ensure_node_modules() -> None:
         capture_output=True,
         timeout=600,
     )
-
-
-def as_user(url: str, user: str, password: str) -> str:
-    parts = urlsplit(url)
-    host = parts.hostname or "localhost"
-    netloc = f"{quote(user)}:{quote(password)}@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def test_node_script_calls_the_api_by_name(

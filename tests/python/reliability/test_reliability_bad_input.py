@@ -280,6 +280,7 @@ def derived_cases(admin: psycopg2.extensions.connection) -> list[Case]:
                       p.pronargs - p.pronargdefaults
                  from pg_proc p
                 where p.pronamespace = 'vq'::regnamespace and p.prosecdef
+                  and p.prorettype <> 'trigger'::regtype
                 order by 1"""
         )
         functions = cur.fetchall()

@@ -4,7 +4,8 @@ at once, each completing and claiming the next in one commit.
 Found by bench.queue: the check of a finished ladder took a per-video lock at the
 write and held it while complete_and_claim_quality went on to claim, which may
 wait for a row another finisher holds while that one waited for the lock: 40P01.
-The check now runs at commit (a deferred trigger). Here 8 workers encode 40
+The check now runs at commit (a deferred trigger, which must run as the owner:
+the workers here log in as members of vq_worker, as in production). Here 8 workers encode 40
 videos x 5 rungs (encodes that return at once, so that completions collide):
 every rung must end ready with no deadlock on the server, and every video must
 be told finished exactly once -- neither missed (two finishers each seeing the
@@ -33,9 +34,9 @@ def deadlocks(url: str) -> int:
         conn.close()
 
 
-def test_concurrent_finishers_tell_each_ladder_finished_once(db_url: str) -> None:
+def test_concurrent_finishers_tell_each_ladder_finished_once(db_url: str, worker_url: str) -> None:
     before = deadlocks(db_url)
-    with vqdb.Catalog(db_url, maxconn=WORKERS * 2 + 2) as db:
+    with vqdb.Catalog(worker_url, maxconn=WORKERS * 2 + 2) as db:
         videos = [db.create_video(title=f"ladder {n}").id for n in range(VIDEOS)]
         for video_id in videos:
             db.create_video_qualities(video_id, [{"quality": q, "url": q} for q in RUNGS])
@@ -63,14 +64,16 @@ def test_concurrent_finishers_tell_each_ladder_finished_once(db_url: str) -> Non
     assert told == dict.fromkeys(videos, 1)
 
 
-def test_a_finisher_that_goes_on_waiting_does_not_deadlock_the_other(db_url: str) -> None:
+def test_a_finisher_that_goes_on_waiting_does_not_deadlock_the_other(
+    db_url: str, worker_url: str
+) -> None:
     """The interleaving that deadlocked, forced: S1 finishes rung A of a video and
     goes on in the same transaction to a row that S2 holds; S2 holds that row and
     finishes rung B, the video's last. With the check at the write, S1 held the
     video's lock and waited for S2's row while S2 waited for the lock: 40P01. At
     commit, S2 finishes, commits and tells nothing (A is not committed); S1 then
     gets its row, commits, and tells the ladder finished."""
-    with vqdb.Catalog(db_url) as db:
+    with vqdb.Catalog(worker_url) as db:
         video = db.create_video(title="two finishers").id
         other = db.create_video(title="a row both touch").id
         db.create_video_qualities(video, [{"quality": q, "url": q} for q in ("720p", "480p")])
@@ -78,7 +81,7 @@ def test_a_finisher_that_goes_on_waiting_does_not_deadlock_the_other(db_url: str
         claimed = db.claim_qualities("w", limit=3)
     (a, b) = [q for q in claimed if q.video_id == video]
     (r,) = [q for q in claimed if q.video_id == other]
-    s1, s2 = psycopg2.connect(db_url), psycopg2.connect(db_url)
+    s1, s2 = psycopg2.connect(worker_url), psycopg2.connect(worker_url)
     errors: list[BaseException] = []
     try:
         with s1.cursor() as c1, s2.cursor() as c2:
@@ -110,6 +113,6 @@ def test_a_finisher_that_goes_on_waiting_does_not_deadlock_the_other(db_url: str
         s1.close()
         s2.close()
     assert errors == []
-    with vqdb.Catalog(db_url) as db:
+    with vqdb.Catalog(worker_url) as db:
         told = [c for c in db.changes_since() if c.kind == "ladder_finished"]
     assert [(c.video_id, c.value) for c in told] == [(video, "ready")]
