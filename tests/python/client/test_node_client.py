@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import uuid
 from pathlib import Path
 
 import psycopg2.extensions
 
-from tests.python.roles import as_user
+from tests.python.roles import login_role
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 NODE_DIR = REPO_ROOT / "tests" / "node"
@@ -44,25 +43,16 @@ def test_node_script_calls_the_api_by_name(
     node = shutil.which("node")
     assert node, "node not found (./dev test installs nodejs)"
 
-    role = f"node_svc_{uuid.uuid4().hex[:8]}"
-    password = uuid.uuid4().hex
-    with superuser_conn.cursor() as cur:
-        cur.execute(f"create role {role} login password %s", (password,))
-        cur.execute(f"grant vq_worker to {role}")
-    try:
+    with login_role(superuser_conn, db_url, "vq_worker", "node_svc") as url:
         proc = subprocess.run(
             [node, "calls.js"],
             cwd=NODE_DIR,
             capture_output=True,
             text=True,
             timeout=120,
-            env={**os.environ, "DATABASE_URL": as_user(db_url, role, password)},
+            env={**os.environ, "DATABASE_URL": url},
             check=False,
         )
-    finally:
-        with superuser_conn.cursor() as cur:
-            # The role's sessions are gone (the script ended); it owns nothing.
-            cur.execute(f"drop role {role}")
     assert proc.returncode == 0, f"calls.js failed:\n{proc.stdout}\n{proc.stderr}"
 
     lines = proc.stdout.splitlines()
