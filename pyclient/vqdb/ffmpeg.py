@@ -121,8 +121,12 @@ class Encoder:
         partial = output.with_name(
             f".{output.stem}.{job.quality.id}.{job.lease.token}.partial{output.suffix}"
         )
-        measured = probe(source).get("duration") if source.exists() else None
-        total = float(measured) if measured else None  # for the progress
+        # the source's length, for the progress: the video's own when the catalog has it,
+        # so that a ladder's rungs do not each run ffprobe on the same source
+        measured: float | str | None = job.video.duration if job.video is not None else None
+        if not measured and source.exists():
+            measured = probe(source).get("duration")
+        total = float(measured) if measured else None
         started = time.monotonic()
         try:
             self._run(command(source, partial, job.level.height, job.settings), job, total, source)
