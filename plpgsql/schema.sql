@@ -196,6 +196,10 @@ create table vq.quality_attempts (
     progress      real,                               -- the last heartbeat's
     primary key (quality_id, lease_token, video_id)    -- the video: see video_qualities' key
 );
+-- The attempts that ended lately, by their end (vq.attempts_per_minute,
+-- vq.recent_failure_counts): the console's overview reads the last hour.
+create index quality_attempts_ended_at_idx on vq.quality_attempts (ended_at)
+    where ended_at is not null;
 
 -- What vq.delete_video removed: the deleted video's id and the URLs of its files,
 -- so that a repeated call (a retry after a lost answer) returns the same URLs
@@ -229,7 +233,9 @@ create table vq.changes (
     primary key (xid, seq, video_id)   -- the video: see video_qualities' key
 );
 -- No index on "at": every event would pay for it, and only vq.prune_changes,
--- once a day, reads by age.
+-- once a day, reads by age. One by video: a video's history (vq.list_video_changes)
+-- is what an operator reads first when a ladder goes wrong.
+create index changes_video_id_idx on vq.changes (video_id, xid, seq);
 -- The newest position vq.prune_changes removed: a consumer behind it has missed
 -- events and is told so instead of silently skipping them.
 create table vq.changes_pruned (

@@ -51,6 +51,7 @@ return case p_argument
     when 'p_retry_seconds'     then numrange(1, 3600, '[]')       -- the first retry's wait
     when 'p_progress'          then numrange(0, 100, '[]')        -- percent
     when 'p_max_attempts'      then numrange(1, 100, '[]')
+    when 'p_minutes'           then numrange(1, 10080, '[]')      -- a week, in minutes
 end;
 end
 $$;

@@ -20,10 +20,13 @@ from uuid import UUID, uuid4
 
 from vqdb.cache import Rows, as_uuid
 from vqdb.models import (
+    AttemptsInMinute,
     Change,
+    FailedQualityCount,
     QualityAttempt,
     QualityLevel,
     QueueStats,
+    RunningQuality,
     Video,
     VideoQuality,
 )
@@ -343,6 +346,43 @@ class Catalog(Transport):
         for kind, status, count in self._call("catalog_stats", locals())[1]:
             out.setdefault(kind, {})[status] = count
         return out
+
+    # -- operating the catalog (the console's calls) ---------------------------
+
+    def restart_video_quality(self, video_id: Id, quality_id: Id) -> VideoQuality:
+        """Encode it again: pending, due now, a new series of attempts, any lease ended."""
+        return self._qualities(self._call("restart_video_quality", locals()))[0]
+
+    def retry_failed_qualities(
+        self, quality: str | None = None, error_code: str | None = None
+    ) -> int:
+        """Every failed quality of the label with the error code (None: any) pending
+        again, in one call; returns how many."""
+        return int(self._scalar(self._call("retry_failed_qualities", locals())))
+
+    def list_running_qualities(self, limit: int | None = None) -> list[RunningQuality]:
+        """The encodes running now, the lease expiring first first (default 100)."""
+        columns, data = self._call("list_running_qualities", locals())
+        return [RunningQuality.from_row(columns, row) for row in data]
+
+    def failed_quality_counts(self) -> list[FailedQualityCount]:
+        """The failed qualities per label and error code, in ladder order."""
+        columns, data = self._call("failed_quality_counts", locals())
+        return [FailedQualityCount.from_row(columns, row) for row in data]
+
+    def attempts_per_minute(self, minutes: int | None = None) -> list[AttemptsInMinute]:
+        """Attempts ended ready and failed in each of the last ``minutes`` (60)."""
+        columns, data = self._call("attempts_per_minute", locals())
+        return [AttemptsInMinute.from_row(columns, row) for row in data]
+
+    def recent_failure_counts(self, minutes: int | None = None) -> dict[str, int]:
+        """The attempts failed in the last ``minutes`` (60) per error code, most first."""
+        return {code: count for code, count in self._call("recent_failure_counts", locals())[1]}
+
+    def list_video_changes(self, video_id: Id, limit: int | None = None) -> list[Change]:
+        """The video's feed events, newest first (default 50)."""
+        columns, data = self._call("list_video_changes", locals())
+        return [Change.from_row(columns, row) for row in data]
 
     # -- the change feed ------------------------------------------------------
 

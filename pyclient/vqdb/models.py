@@ -157,6 +157,41 @@ class QueueStats(_FromRow):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class RunningQuality(_FromRow):
+    """A row of vq.list_running_qualities(): an encode running now."""
+
+    video_id: UUID
+    title: str
+    quality_id: UUID
+    quality: str
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    progress: float | None
+    attempts: int
+    max_attempts: int
+    processing_started_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FailedQualityCount(_FromRow):
+    """A row of vq.failed_quality_counts(): the failed qualities of a label and code."""
+
+    quality: str
+    error_code: str | None
+    count: int
+    last_failed_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AttemptsInMinute(_FromRow):
+    """A row of vq.attempts_per_minute(): the attempts that ended in one minute."""
+
+    minute: datetime
+    ready: int
+    failed: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Change(_FromRow):
     """An event of the change feed (vq.changes_since)."""
 
