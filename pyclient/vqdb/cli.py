@@ -6,6 +6,7 @@
          | exporter [--listen HOST:PORT] | distribute
          | worker --ffmpeg --output DIR [--qualities 720p,480p] [--lease-seconds N]
                   [--name NAME] [--max-qualities N]
+         | console [--listen HOST:PORT] [--actions] [--reader-database URL]
 
 Every command takes ``--database URL`` (default: DATABASE_URL, else libpq's
 PG* variables).
@@ -241,6 +242,41 @@ def cmd_exporter(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_console(args: argparse.Namespace) -> int:
+    """Serve the console until interrupted (vqdb.console). Off loopback it needs
+    VQDB_CONSOLE_USER and VQDB_CONSOLE_PASSWORD: exit 2 without them."""
+    import uvicorn
+
+    from vqdb import console
+    from vqdb.console import security
+
+    host, _, port = args.listen.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    try:
+        credentials = security.credentials_from_environment()
+    except security.CredentialsError as exc:
+        print(f"vqdb console: {exc}", file=sys.stderr)
+        return 2
+    if credentials is None and not security.is_loopback(host):
+        print(
+            f"vqdb console: refusing to listen on {host}, which is not loopback, without "
+            f"credentials: set {security.USER_VARIABLE} and {security.PASSWORD_VARIABLE} "
+            "(every page then asks for them), or listen on 127.0.0.1",
+            file=sys.stderr,
+        )
+        return 2
+    application = console.app(
+        args.database,
+        reader_database=args.reader_database,
+        actions=args.actions,
+        credentials=credentials,
+    )
+    mode = "actions on" if args.actions else "read-only"
+    print(f"vqdb console: http://{args.listen} ({mode})", flush=True)
+    uvicorn.run(application, host=host, port=int(port), log_level="warning", access_log=False)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -296,6 +332,15 @@ def build_parser() -> argparse.ArgumentParser:
     wk.add_argument("--name", help="the worker's name (default host-pid)")
     wk.add_argument("--max-qualities", type=int, help="stop after this many")
     wk.set_defaults(func=cmd_worker)
+    co = sub.add_parser("console", parents=[common], help="the catalog in a browser")
+    co.add_argument(
+        "--listen", default="127.0.0.1:8080", metavar="HOST:PORT", help="default 127.0.0.1:8080"
+    )
+    co.add_argument("--actions", action="store_true", help="allow actions (default read-only)")
+    co.add_argument(
+        "--reader-database", metavar="URL", help="pages read through this (default --database)"
+    )
+    co.set_defaults(func=cmd_console)
     return parser
 
 
