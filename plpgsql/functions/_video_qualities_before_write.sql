@@ -98,10 +98,16 @@ begin
     -- the column's default (3) for an API call that gave none; a test pins the two together
     new.max_attempts := coalesce(new.max_attempts,
                                  case when tg_op = 'UPDATE' then old.max_attempts end, 3);
+    -- pending with no attempt left (an operator took the last one back from its
+    -- worker): one more, or its claim would break the limit and fail every
+    -- worker's claim behind it
+    if new.status = 'pending' and new.attempts >= new.max_attempts then
+        new.attempts := new.max_attempts - 1;
+    end if;
 
     new.updated_at := now();
     return new;
 end
 $$;
 comment on function vq._video_qualities_before_write is
-'Trigger of vq.video_qualities. Raises 22023 for a status change not listed in vq.quality_status_transitions; keeps processing_started_at/processing_completed_at and is_default consistent with the status (processing: started, not completed; ready/failed: completed; back to pending: neither); ends the lease of a quality that leaves processing; makes a quality that returns to pending due now (unless due_at is set) and, from failed, resets its attempts; max_attempts defaults to 3; raises 22023 for a bitrate or audio_bitrate over twice (+ 64 kbps) what file_size and duration allow (bits per second given as kbps).';
+'Trigger of vq.video_qualities. Raises 22023 for a status change not listed in vq.quality_status_transitions; keeps processing_started_at/processing_completed_at and is_default consistent with the status (processing: started, not completed; ready/failed: completed; back to pending: neither); ends the lease of a quality that leaves processing; makes a quality that returns to pending due now (unless due_at is set) and, from failed, resets its attempts, and gives a pending quality with no attempt left one more; max_attempts defaults to 3; raises 22023 for a bitrate or audio_bitrate over twice (+ 64 kbps) what file_size and duration allow (bits per second given as kbps).';

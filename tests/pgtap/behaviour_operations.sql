@@ -101,5 +101,16 @@ select throws_ok($$ select * from vq.list_video_changes(null) $$, '22004', null,
 select throws_ok($$ select * from vq.list_running_qualities(0) $$, '22003', null,
                  'p_limit 0: 22003');
 
+-- a stuck lease taken back on its last attempt: pending with one attempt left, so
+-- that the next claim takes it instead of breaking the attempts' limit
+select id as q5 from vq.create_video_quality(:'vid', '240p', 'e', p_max_attempts => 1) \gset
+select lease_token as t6 from vq.claim_qualities('w5', p_qualities => '{240p}') \gset
+select ok(vq.update_video_quality_status(:'vid', :'q5', 'pending'), 'the lease taken back');
+select results_eq(format($$ select status, attempts, max_attempts from vq.video_qualities
+                             where id = %L $$, :'q5'),
+                  $$ values ('pending', 0, 1) $$, 'pending, its last attempt given back');
+select id as claimed from vq.claim_qualities('w6', p_qualities => '{240p}') \gset
+select is(:'claimed'::uuid, :'q5'::uuid, 'claimed again, without a check violation');
+
 select * from finish();
 rollback;

@@ -212,7 +212,7 @@ select id as vid2 from vq.create_video('queue 2') \gset
 select throws_ok(format($$ select vq.create_video_qualities(%L, '[{"quality": "720p", "url": "u", "max_attempts": 0}]') $$, :'vid2'),
                  '22003', null, 'max_attempts 0 is out of range');
 select vq.create_video_quality(:'vid2', '720p', 'u', p_max_attempts => 1) \gset
-select throws_ok(format($$ update vq.video_qualities set attempts = 2 where video_id = %L $$, :'vid2'),
+select throws_ok(format($$ update vq.video_qualities set status = 'processing', attempts = 2 where video_id = %L $$, :'vid2'),
                  '23514', null, 'attempts never exceed max_attempts (a constraint)');
 
 -- ------------------------------------------------------------ invalid input --

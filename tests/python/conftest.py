@@ -13,7 +13,7 @@ of at the server, so the same tests prove the client works behind it
 (./dev test runs the client's tests a second time that way).
 
 The layer of a test (its pytest marker, registered in pyproject) is the folder
-its module is in: sql, client, reliability or infra.
+its module is in: sql, client, reliability, console or infra.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ DIRECT_CONNECTION_ONLY = {
 }
 
 
-LAYERS = ("sql", "client", "reliability", "infra")
+LAYERS = ("sql", "client", "reliability", "console", "infra")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

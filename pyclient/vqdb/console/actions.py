@@ -31,6 +31,10 @@ class Action:
     # the statuses a quality must have for it (None: an action on the whole video)
     statuses: tuple[str, ...] | None
     run: Callable[[Catalog, uuid.UUID, uuid.UUID | None], str]  # the message when done
+    # checked here before the call, because in another status the same call would
+    # do something else (retry and release are both "pending again"); otherwise the
+    # API function is the judge, and its refusal is what the operator reads
+    guarded: bool = False
 
 
 def _set_default(db: Catalog, video_id: uuid.UUID, quality_id: uuid.UUID | None) -> str:
@@ -76,6 +80,7 @@ VIDEO_ACTIONS: dict[str, Action] = {
         "Retry the failed {quality} of “{video}” with a new series of attempts?",
         ("failed",),
         _to_pending("pending again, due now"),
+        guarded=True,
     ),
     "release": Action(
         "Release lease",
@@ -83,6 +88,7 @@ VIDEO_ACTIONS: dict[str, Action] = {
         "takes it now.",
         ("processing",),
         _to_pending("lease released: pending, due now"),
+        guarded=True,
     ),
     "delete": Action(
         "Delete video",
@@ -160,7 +166,7 @@ async def video_action(request: Request) -> Response:
     if not csrf_ok(request, form.get("csrf")):
         raise HTTPException(403, "the form's token is missing or stale: open the page again")
     action, video, quality = await run_in_threadpool(_target, request, form)
-    if quality is not None and action.statuses and quality.status not in action.statuses:
+    if quality is not None and action.guarded and quality.status not in (action.statuses or ()):
         return _confirm(request, action, video, quality, _wrong_status(quality, action), 409)
     try:
         done = await run_in_threadpool(action.run, db, video.id, quality.id if quality else None)

@@ -20,7 +20,9 @@
         const fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('main');
         if (!fresh) return;
         const open = new Set([...main.querySelectorAll('details[open]')].map((d) => d.dataset.key));
+        const message = main.querySelector('.message'); // an action's outcome: shown once, kept
         main.innerHTML = fresh.innerHTML;
+        if (message && !main.querySelector('.message')) main.prepend(message);
         for (const a of fresh.attributes) main.setAttribute(a.name, a.value);
         for (const d of main.querySelectorAll('details')) if (open.has(d.dataset.key)) d.open = true;
       })
