@@ -49,6 +49,7 @@ class LiveFeed(threading.Thread):
         self._subscribers: dict[asyncio.Queue[str], asyncio.AbstractEventLoop] = {}
         self._lock = threading.Lock()
         self._stop_event = threading.Event()
+        self._lost = False
 
     # -- the pages' side (asyncio) --------------------------------------------
 
@@ -86,12 +87,17 @@ class LiveFeed(threading.Thread):
             try:
                 self._follow()
             except Exception as exc:  # noqa: BLE001 - the view goes on when the database is back
-                logger.warning("change feed lost, retrying: %s", exc)
+                if not self._lost:  # one line per outage in the log, not one a second
+                    logger.warning("change feed lost, retrying every second: %s", exc)
+                self._lost = True
             self._stop_event.wait(1.0)
 
     def _follow(self) -> None:
         conn = psycopg2.connect(self.listen_dsn)
         conn.autocommit = True
+        if self._lost:
+            logger.warning("change feed followed again")
+            self._lost = False
         try:
             with conn.cursor() as cur:
                 cur.execute("LISTEN vq_changes")

@@ -72,7 +72,12 @@ def videos(request: Request) -> Response:
     q = request.query_params.get("q") or None
     status = request.query_params.get("status") or None
     after = request.query_params.get("after") or None
-    context: dict[str, Any] = {"q": q or "", "wanted_status": status or "", "videos": [], "next": None}
+    context: dict[str, Any] = {
+        "q": q or "",
+        "wanted_status": status or "",
+        "videos": [],
+        "next": None,
+    }
     try:
         # one more than a page: whether there is a next one, without counting
         found = reader(request).list_videos(status, q, after, PAGE_SIZE + 1)

@@ -45,17 +45,23 @@ class Console:
         return out
 
 
-def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 20) -> None:
+def wait_healthy(
+    url: str, process: subprocess.Popen[str], expect: int = 200, timeout: float = 20
+) -> None:
+    """Until /healthz answers ``expect`` (503: the console runs, its database does not)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"vqdb console exited {process.returncode}")
         try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError):
-            pass
+            with urllib.request.urlopen(url + "/healthz", timeout=5) as answer:
+                status = answer.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            status = None
+        if status == expect:
+            return
         time.sleep(0.1)
     raise AssertionError("vqdb console did not answer /healthz")
 
@@ -66,7 +72,11 @@ def start_console() -> Iterator[Callable[..., Console]]:
     started: list[Console] = []
 
     def start(
-        database: str, *args: str, env: dict[str, str] | None = None, host: str = "127.0.0.1"
+        database: str,
+        *args: str,
+        env: dict[str, str] | None = None,
+        host: str = "127.0.0.1",
+        healthz: int = 200,
     ) -> Console:
         port = free_port()
         environment = {k: v for k, v in os.environ.items() if not k.startswith("VQDB_CONSOLE_")}
@@ -80,7 +90,7 @@ def start_console() -> Iterator[Callable[..., Console]]:
         )
         console = Console(process, f"http://127.0.0.1:{port}")
         started.append(console)
-        wait_healthy(console.url, process)
+        wait_healthy(console.url, process, healthz)
         return console
 
     yield start
