@@ -32,6 +32,7 @@ from starlette.staticfiles import StaticFiles
 from vqdb.catalog import Catalog
 from vqdb.console import actions as action_pages
 from vqdb.console import pages
+from vqdb.console.counts import CatalogCounts
 from vqdb.console.live import LiveFeed
 from vqdb.console.security import BasicAuth, credentials_from_environment
 from vqdb.dsn import resolve_dsn
@@ -59,6 +60,7 @@ def app(
     credentials: tuple[str, str] | None = None,
     poll_seconds: float = 0.5,
     progress_seconds: float = 2.0,
+    counts_max_age: float = 10.0,
 ) -> Starlette:
     """The console as an ASGI application.
 
@@ -66,7 +68,8 @@ def app(
     reader_database: the one pages read through (default: database), on read-only
     sessions; actions: False refuses every action with 403;
     credentials: (user, password) for basic auth (default: VQDB_CONSOLE_USER and
-    VQDB_CONSOLE_PASSWORD when set; none otherwise).
+    VQDB_CONSOLE_PASSWORD when set; none otherwise); counts_max_age: how old the
+    overview's counts of videos and qualities may be (counting costs a scan).
     """
     dsn = resolve_dsn(database)
     reader_dsn = read_only(resolve_dsn(reader_database) if reader_database else dsn)
@@ -80,6 +83,7 @@ def app(
         state.writer = (
             Catalog(dsn, minconn=0, maxconn=2, retry_for=2, acquire_timeout=5) if actions else None
         )
+        state.counts = CatalogCounts(state.reader, counts_max_age)
         state.live = LiveFeed(state.reader, reader_dsn, poll_seconds, progress_seconds)
         state.live.start()
         try:

@@ -53,11 +53,13 @@ def overview(request: Request) -> Response:
     db = reader(request)
     minutes = db.attempts_per_minute(HOUR)
     bars, peak = chart.bars(minutes)
+    counts, counted_ago = request.app.state.counts.get()
     return render(
         request,
         "overview.html",
         {
-            "stats": db.catalog_stats(),
+            "stats": counts,
+            "counted_ago": counted_ago,
             "queue": db.queue_stats(),
             "failures": db.recent_failure_counts(HOUR),
             "bars": bars,

@@ -74,3 +74,14 @@ def test_exporter_without_the_metrics_extra_says_what_to_install(bare_venv) -> N
     assert done.returncode == 2, done.stderr
     assert "pip install 'vqdb[metrics]'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_console_without_its_extra_says_what_to_install(bare_venv) -> None:
+    done = subprocess.run(
+        [str(bare_venv / "bin" / "python"), "-m", "vqdb.cli", "console",
+         "--database", "postgresql://127.0.0.1:1/none"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "pip install 'vqdb[console]'" in done.stderr
+    assert "Traceback" not in done.stderr
