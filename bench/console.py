@@ -9,8 +9,9 @@ queue on top of it as an operator would see one: 2,000 qualities pending,
 500 processing with progress, 3,000 failed under 4 error codes, 20,000 attempts
 ended over the last hour, and one video with a full history (the video page's
 subject). The overview's counts by status are the console's background count
-(at most every 10 s, never while a page waits); its time is given apart. `vqdb console` runs as its own process on loopback, logged in as the
-bench's worker role; one client with a kept-alive connection requests each page
+(at most every 10 s, never while a page waits); its time is given apart.
+`vqdb console` runs as its own process on loopback, logged in as the bench's
+worker role; one client with a kept-alive connection requests each page
 ``--requests`` times per run (after 10 unmeasured), the pages taking turns over
 ``--runs`` runs. Figures: the median over runs of each run's p50 and p95 (ms).
 Baseline, in the same process and runs: the page's own vq calls through
