@@ -151,6 +151,43 @@ def statements(srv: server.BenchServer, path: str, conn: http.client.HTTPConnect
         admin.close()
 
 
+def event_latency(port: int, url: str, samples: int) -> list[float]:
+    """From a write's commit (another connection) to its event on an open page's
+    stream, in ms: what the feed follower adds before a browser can show it."""
+    import json
+    import queue
+    import threading
+
+    arrived: queue.Queue[tuple[float, str]] = queue.Queue()
+    stream = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    stream.request("GET", "/events")
+    answer = stream.getresponse()
+
+    def read() -> None:
+        for line in answer:
+            if line.startswith(b"data: {"):
+                arrived.put((time.perf_counter(), json.loads(line[6:])["video_id"]))
+
+    threading.Thread(target=read, daemon=True).start()
+    time.sleep(1)  # the follower has this page
+    latencies = []
+    with vqdb.Catalog(url, maxconn=1) as db:
+        video = db.create_video(title="latency")
+        while not arrived.empty():
+            arrived.get()
+        for i in range(samples):
+            began = time.perf_counter()
+            db.update_video_status(video.id, "published" if i % 2 else "processing")
+            while True:
+                at, video_id = arrived.get(timeout=10)
+                if video_id == str(video.id):
+                    break
+            latencies.append((at - began) * 1000)
+            time.sleep(0.05)
+    stream.close()
+    return sorted(latencies)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--videos", type=int, default=125_000)
@@ -220,6 +257,10 @@ def main() -> None:
             m = {k: statistics.median(v) for k, v in f.items()}
             print(f"| {name} | {m['p50']:.1f} | {m['p95']:.1f} | {m['calls p50']:.1f} | "
                   f"{m['calls p95']:.1f} | {m['p50'] / m['calls p50']:.2f} |")  # fmt: skip
+        latency = event_latency(port, url, 100)
+        p50, p95 = percentile(latency, 50), percentile(latency, 95)
+        print(f"\nA write to its event on an open page's stream: p50 {p50:.1f} ms, "
+              f"p95 {p95:.1f} ms, max {latency[-1]:.1f} ms (100 writes)")  # fmt: skip
         count = statistics.median(timed(lambda db: db.catalog_stats(), catalog) for _ in range(5))
         print(f"\nThe overview's background count (vq.catalog_stats, every 10 s): {count:.0f} ms\n")
         for name, (path, _) in table.items():
