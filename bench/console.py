@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import random
 import statistics
 import subprocess
 import sys
@@ -134,6 +135,7 @@ def statements(srv: server.BenchServer, path: str, conn: http.client.HTTPConnect
     """The statements one request of the page runs, from pg_stat_statements."""
     admin = srv.connect()
     admin.autocommit = True
+    conn.close()  # a new keep-alive connection: the server closes idle ones after 5 s
     try:
         with admin.cursor() as cur:
             cur.execute("select pg_stat_statements_reset()")
@@ -158,32 +160,37 @@ def event_latency(port: int, url: str, samples: int) -> list[float]:
     import queue
     import threading
 
-    arrived: queue.Queue[tuple[float, str]] = queue.Queue()
+    arrived: queue.Queue[tuple[float, dict[str, Any]]] = queue.Queue()
     stream = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     stream.request("GET", "/events")
     answer = stream.getresponse()
 
     def read() -> None:
-        for line in answer:
-            if line.startswith(b"data: {"):
-                arrived.put((time.perf_counter(), json.loads(line[6:])["video_id"]))
+        try:
+            for line in answer:
+                if line.startswith(b"data: {"):
+                    arrived.put((time.perf_counter(), json.loads(line[6:])))
+        except (OSError, AttributeError, ValueError):
+            pass  # the stream closed at the end
+
+    def wait_for(video_id: str, kind: str, value: str) -> float:
+        while True:
+            at, event = arrived.get(timeout=10)
+            if (event["video_id"], event["kind"], event["value"]) == (video_id, kind, value):
+                return at
 
     threading.Thread(target=read, daemon=True).start()
     time.sleep(1)  # the follower has this page
     latencies = []
     with vqdb.Catalog(url, maxconn=1) as db:
         video = db.create_video(title="latency")
-        while not arrived.empty():
-            arrived.get()
+        wait_for(str(video.id), "video_created", "draft")
         for i in range(samples):
+            status = "published" if i % 2 else "processing"
             began = time.perf_counter()
-            db.update_video_status(video.id, "published" if i % 2 else "processing")
-            while True:
-                at, video_id = arrived.get(timeout=10)
-                if video_id == str(video.id):
-                    break
-            latencies.append((at - began) * 1000)
-            time.sleep(0.05)
+            db.update_video_status(video.id, status)
+            latencies.append((wait_for(str(video.id), "video_status", status) - began) * 1000)
+            time.sleep(random.uniform(0.05, 0.5))  # writes at any moment of a poll
     stream.close()
     return sorted(latencies)
 

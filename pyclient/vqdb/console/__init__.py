@@ -58,7 +58,7 @@ def app(
     reader_database: str | None = None,
     actions: bool = False,
     credentials: tuple[str, str] | None = None,
-    poll_seconds: float = 0.5,
+    poll_seconds: float = 0.25,
     progress_seconds: float = 2.0,
     counts_max_age: float = 10.0,
 ) -> Starlette:

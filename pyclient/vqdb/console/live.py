@@ -2,10 +2,10 @@
 running encodes' progress, and hands each message to every open page's
 Server-Sent Events stream. A thousand open pages cost the database what one does.
 
-The feed: LISTEN vq_changes on a connection of its own (the feed's triggers
-notify once per writing transaction), then vq.changes_since from the last
-position; it also polls every ``poll_seconds`` (behind PgBouncer no notification
-arrives). Progress, which heartbeats write without a feed event: one
+The feed: vq.changes_since from the last position every ``poll_seconds``
+(0.25 s: a write is on every open page within a quarter of a second), and at
+once when a notification comes on vq_changes (sent only where the DBA turned
+vq.notify_changes on; never behind PgBouncer). Progress, which heartbeats write without a feed event: one
 vq.list_running_qualities every ``progress_seconds`` while a page is open.
 """
 
@@ -36,7 +36,7 @@ class LiveFeed(threading.Thread):
         self,
         reader: Catalog,
         listen_dsn: str,
-        poll_seconds: float = 0.5,
+        poll_seconds: float = 0.25,
         progress_seconds: float = 2.0,
     ) -> None:
         super().__init__(name="vqdb-console-feed", daemon=True)
