@@ -5,8 +5,9 @@ Server-Sent Events stream. A thousand open pages cost the database what one does
 The feed: vq.changes_since from the last position every ``poll_seconds``
 (0.25 s: a write is on every open page within a quarter of a second), and at
 once when a notification comes on vq_changes (sent only where the DBA turned
-vq.notify_changes on; never behind PgBouncer). Progress, which heartbeats write without a feed event: one
-vq.list_running_qualities every ``progress_seconds`` while a page is open.
+vq.notify_changes on; never behind PgBouncer). Progress, which heartbeats write
+without a feed event: one vq.list_running_qualities every ``progress_seconds``
+while a page is open.
 """
 
 from __future__ import annotations
