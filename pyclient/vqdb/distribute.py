@@ -76,7 +76,8 @@ def check_preconditions(cur: psycopg2.extensions.cursor) -> None:
             f"role {OWNER} cannot log in: Citus connects to the workers as the owner of the "
             f"SECURITY DEFINER functions. Run ALTER ROLE {OWNER} LOGIN (it is copied to the "
             f"workers) and let {OWNER} authenticate from this node to the workers "
-            "(pg_hba.conf, or a password and .pgpass)"
+            "(a pg_hba.conf rule for the nodes' network, or a password stored with Citus in "
+            "pg_dist_authinfo: docs/scaling.md, step 4)"
         )
     cur.execute(f"set role {OWNER}")
     try:
