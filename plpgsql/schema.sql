@@ -138,6 +138,9 @@ create table vq.video_qualities (
     color_transfer          text,
     color_range             text,
     rotation                integer check (rotation in (0, 90, 180, 270)),
+    -- kbps, every stream together: the highest rate of any segment, what an HLS
+    -- master playlist declares as a variant's BANDWIDTH (bitrate is the average)
+    peak_bitrate            integer check (peak_bitrate >= 0),
     -- Every key includes the video, so that the table can be sharded by video
     -- (docs/scaling.md): a key without it cannot be enforced across shards. id
     -- first, so that a look-up by id alone is still a scan of this index; id is

@@ -38,6 +38,7 @@ return case p_argument
     when 'p_duration'          then numrange(0, 1e6, '[]')        -- seconds: 11.5 days
     when 'p_file_size'         then numrange(0, 1e13, '[]')       -- bytes: 10 TB
     when 'p_bitrate'           then numrange(0, 1000000, '[]')    -- kbps: 1 Gbit/s
+    when 'p_peak_bitrate'      then numrange(0, 1000000, '[]')    -- kbps
     when 'p_resolution_width'  then numrange(1, 32768, '[]')
     when 'p_resolution_height' then numrange(1, 32768, '[]')
     when 'p_fps'               then numrange(0.001, 1000, '[]')   -- so fps > 0

@@ -27,14 +27,16 @@ begin
                new.pixel_format, new.color_space, new.audio_codec, new.audio_bitrate,
                new.audio_channels, new.audio_sample_rate, new.aspect_ratio, new.frame_count,
                new.encoding_time, new.error_message, new.codecs, new.color_primaries,
-               new.color_transfer, new.color_range, new.rotation)
+               new.color_transfer, new.color_range, new.rotation,
+               new.peak_bitrate)
               is distinct from
               (old.url, old.file_size, old.bitrate, old.resolution_width,
                old.resolution_height, old.codec, old.container, old.duration, old.fps,
                old.pixel_format, old.color_space, old.audio_codec, old.audio_bitrate,
                old.audio_channels, old.audio_sample_rate, old.aspect_ratio, old.frame_count,
                old.encoding_time, old.error_message, old.codecs, old.color_primaries,
-               old.color_transfer, old.color_range, old.rotation) then
+               old.color_transfer, old.color_range, old.rotation,
+               old.peak_bitrate) then
         v_kind := 'quality_updated';
     end if;
     if v_kind is not null then

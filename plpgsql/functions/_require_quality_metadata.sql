@@ -26,7 +26,8 @@ create or replace function vq._require_quality_metadata(
     p_color_primaries   text,
     p_color_transfer    text,
     p_color_range       text,
-    p_rotation          integer
+    p_rotation          integer,
+    p_peak_bitrate      integer
 ) returns void
 language plpgsql
 immutable
@@ -66,7 +67,8 @@ begin
            or p_color_primaries !~ (vq._form('p_color_primaries'))[1]
            or p_color_transfer !~ (vq._form('p_color_transfer'))[1]
            or p_color_range !~ (vq._form('p_color_range'))[1]
-           or p_rotation::text !~ (vq._form('p_rotation'))[1]) is not true then
+           or p_rotation::text !~ (vq._form('p_rotation'))[1]
+           or not p_peak_bitrate::numeric <@ vq._limit('p_peak_bitrate')) is not true then
         return;
     end if;
 
@@ -101,6 +103,7 @@ begin
     perform vq._require_form('p_color_transfer', p_color_transfer);
     perform vq._require_form('p_color_range', p_color_range);
     perform vq._require_form('p_rotation', p_rotation::text);
+    perform vq._require_range('p_peak_bitrate', p_peak_bitrate);
 end
 $$;
 comment on function vq._require_quality_metadata is

@@ -21,7 +21,8 @@
 --   * a bit rate in bits per second given as kbps is refused: a stream cannot
 --     average more than the whole file (size x 8 / duration); a bit rate over
 --     twice that plus 64 kbps (room for a container whose duration differs from
---     its streams') fails naming the three values. A mix-up is 1000 times.
+--     its streams') fails naming the three values. A mix-up is 1000 times;
+--   * a peak bit rate below the average bit rate is refused (the two swapped).
 create or replace function vq._video_qualities_before_write()
 returns trigger
 language plpgsql
@@ -41,6 +42,15 @@ begin
                 new.duration
                 using errcode = 'invalid_parameter_value';          -- 22023
         end if;
+    end if;
+
+    -- a peak below the video's own average is two values swapped
+    if new.peak_bitrate < new.bitrate
+       and (tg_op = 'INSERT' or (new.peak_bitrate, new.bitrate)
+                                is distinct from (old.peak_bitrate, old.bitrate)) then
+        raise exception 'peak_bitrate = % kbps is below bitrate = % kbps, the average: swapped?',
+            new.peak_bitrate, new.bitrate
+            using errcode = 'invalid_parameter_value';              -- 22023
     end if;
 
     if tg_op = 'UPDATE' and v_status_changed then
@@ -110,4 +120,4 @@ begin
 end
 $$;
 comment on function vq._video_qualities_before_write is
-'Trigger of vq.video_qualities. Raises 22023 for a status change not listed in vq.quality_status_transitions; keeps processing_started_at/processing_completed_at and is_default consistent with the status (processing: started, not completed; ready/failed: completed; back to pending: neither); ends the lease of a quality that leaves processing; makes a quality that returns to pending due now (unless due_at is set) and, from failed, resets its attempts, and gives a pending quality with no attempt left one more; max_attempts defaults to 3; raises 22023 for a bitrate or audio_bitrate over twice (+ 64 kbps) what file_size and duration allow (bits per second given as kbps).';
+'Trigger of vq.video_qualities. Raises 22023 for a status change not listed in vq.quality_status_transitions; keeps processing_started_at/processing_completed_at and is_default consistent with the status (processing: started, not completed; ready/failed: completed; back to pending: neither); ends the lease of a quality that leaves processing; makes a quality that returns to pending due now (unless due_at is set) and, from failed, resets its attempts, and gives a pending quality with no attempt left one more; max_attempts defaults to 3; raises 22023 for a bitrate or audio_bitrate over twice (+ 64 kbps) what file_size and duration allow (bits per second given as kbps), and for a peak_bitrate below bitrate.';

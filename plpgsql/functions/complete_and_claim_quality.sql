@@ -16,7 +16,8 @@ declare
     c_keys constant text[] := array['url', 'file_size', 'bitrate', 'resolution_width',
         'resolution_height', 'codec', 'container', 'duration', 'fps', 'pixel_format',
         'color_space', 'audio_codec', 'audio_bitrate', 'audio_channels', 'audio_sample_rate',
-        'aspect_ratio', 'frame_count', 'encoding_time', 'codecs', 'color_primaries', 'color_transfer', 'color_range', 'rotation'];
+        'aspect_ratio', 'frame_count', 'encoding_time', 'codecs', 'color_primaries', 'color_transfer', 'color_range', 'rotation',
+        'peak_bitrate'];
     r vq.video_qualities;
 begin
     if p_metadata is not null and (jsonb_typeof(p_metadata) <> 'object'
@@ -29,7 +30,8 @@ begin
         r.resolution_width, r.resolution_height, r.codec, r.container, r.duration, r.fps,
         r.pixel_format, r.color_space, r.audio_codec, r.audio_bitrate, r.audio_channels,
         r.audio_sample_rate, r.aspect_ratio, r.frame_count, r.encoding_time,
-        r.codecs, r.color_primaries, r.color_transfer, r.color_range, r.rotation);
+        r.codecs, r.color_primaries, r.color_transfer, r.color_range, r.rotation,
+        r.peak_bitrate);
     return query select * from vq.claim_qualities(p_worker, 1, p_lease_seconds, p_qualities);
 end
 $$;

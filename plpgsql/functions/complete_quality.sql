@@ -25,7 +25,8 @@ create or replace function vq.complete_quality(
     p_color_primaries   text default null,
     p_color_transfer    text default null,
     p_color_range       text default null,
-    p_rotation          integer default null
+    p_rotation          integer default null,
+    p_peak_bitrate      integer default null
 ) returns vq.video_qualities
 language plpgsql
 as $$
@@ -46,7 +47,8 @@ begin
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
         p_aspect_ratio, p_frame_count, p_encoding_time, null,
-        p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation);
+        p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation,
+        p_peak_bitrate);
     update vq.video_qualities q set
         url = coalesce(p_url, q.url),
         file_size = coalesce(p_file_size, q.file_size),
@@ -71,6 +73,7 @@ begin
         color_transfer = coalesce(p_color_transfer, q.color_transfer),
         color_range = coalesce(p_color_range, q.color_range),
         rotation = coalesce(p_rotation, q.rotation),
+        peak_bitrate = coalesce(p_peak_bitrate, q.peak_bitrate),
         status = 'ready',
         lease_expires_at = null                 -- ended by its holder: keep owner and token
      where q.id = p_quality_id and q.lease_token = p_lease_token

@@ -30,7 +30,8 @@ declare
         'pixel_format', 'color_space', 'audio_codec', 'audio_bitrate', 'audio_channels',
         'audio_sample_rate', 'aspect_ratio', 'frame_count', 'encoding_time', 'is_default',
         'status', 'processing_started_at', 'max_attempts', 'settings', 'retry_seconds',
-        'codecs', 'color_primaries', 'color_transfer', 'color_range', 'rotation'];
+        'codecs', 'color_primaries', 'color_transfer', 'color_range', 'rotation',
+        'peak_bitrate'];
     v_position integer := 0;
     v_element  jsonb;
     v_unknown  text;
@@ -116,7 +117,8 @@ begin
                     r.resolution_width, r.resolution_height, r.codec, r.container,
                     r.duration, r.fps, r.pixel_format, r.color_space, r.audio_codec,
                     r.audio_bitrate, r.audio_channels, r.audio_sample_rate, r.aspect_ratio,
-                    r.frame_count, r.encoding_time, null, r.codecs, r.color_primaries, r.color_transfer, r.color_range, r.rotation)
+                    r.frame_count, r.encoding_time, null, r.codecs, r.color_primaries, r.color_transfer, r.color_range, r.rotation,
+                    r.peak_bitrate)
                   from unnest(v_rows) as r;
                 if v_default is not null then
                     update vq.video_qualities set is_default = false
@@ -130,7 +132,7 @@ begin
                         audio_sample_rate, aspect_ratio, frame_count, encoding_time,
                         is_default, status, processing_started_at, max_attempts, settings,
                         retry_seconds, codecs, color_primaries, color_transfer, color_range,
-                        rotation)
+                        rotation, peak_bitrate)
                     select p_video_id, r.quality, r.url, r.file_size, r.bitrate,
                            r.resolution_width, r.resolution_height, r.codec, r.container,
                            r.duration, r.fps, r.pixel_format, r.color_space, r.audio_codec,
@@ -138,7 +140,8 @@ begin
                            r.aspect_ratio, r.frame_count, r.encoding_time,
                            coalesce(r.is_default, false), coalesce(r.status, 'pending'),
                            r.processing_started_at, r.max_attempts, r.settings, r.retry_seconds,
-                           r.codecs, r.color_primaries, r.color_transfer, r.color_range, r.rotation
+                           r.codecs, r.color_primaries, r.color_transfer, r.color_range, r.rotation,
+                           r.peak_bitrate
                       from unnest(v_rows) as r
                     -- the same restart as create_video_quality's
                     on conflict (video_id, quality) do update set
@@ -160,6 +163,7 @@ begin
                         codecs = excluded.codecs, color_primaries = excluded.color_primaries,
                         color_transfer = excluded.color_transfer,
                         color_range = excluded.color_range, rotation = excluded.rotation,
+                        peak_bitrate = excluded.peak_bitrate,
                         -- a restart never takes the default away; leaving 'ready' does
                         is_default = excluded.is_default or q.is_default,
                         status = excluded.status,
@@ -216,7 +220,8 @@ begin
                     p_retry_seconds => v_row.retry_seconds, p_codecs => v_row.codecs,
                     p_color_primaries => v_row.color_primaries,
                     p_color_transfer => v_row.color_transfer,
-                    p_color_range => v_row.color_range, p_rotation => v_row.rotation);
+                    p_color_range => v_row.color_range, p_rotation => v_row.rotation,
+                    p_peak_bitrate => v_row.peak_bitrate);
                 v_ids := v_ids || v_row.id;
             end loop;
         exception when others then

@@ -34,7 +34,8 @@ create or replace function vq.create_video_quality(
     p_color_primaries       text default null,
     p_color_transfer        text default null,
     p_color_range           text default null,
-    p_rotation              integer default null
+    p_rotation              integer default null,
+    p_peak_bitrate          integer default null
 ) returns vq.video_qualities
 language plpgsql
 as $$
@@ -66,7 +67,8 @@ begin
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
         p_aspect_ratio, p_frame_count, p_encoding_time, null,
-        p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation);
+        p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation,
+        p_peak_bitrate);
     if jsonb_typeof(p_settings) <> 'object' then
         raise exception 'p_settings must be a JSON object, not a JSON %', jsonb_typeof(p_settings)
             using errcode = 'invalid_parameter_value';              -- 22023
@@ -101,14 +103,16 @@ begin
         codec, container, duration, fps, pixel_format, color_space, audio_codec,
         audio_bitrate, audio_channels, audio_sample_rate, aspect_ratio, frame_count,
         encoding_time, is_default, status, processing_started_at, max_attempts, settings,
-        retry_seconds, codecs, color_primaries, color_transfer, color_range, rotation)
+        retry_seconds, codecs, color_primaries, color_transfer, color_range, rotation,
+        peak_bitrate)
     values (
         p_video_id, p_quality, p_url, p_file_size, p_bitrate, p_resolution_width,
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
         p_aspect_ratio, p_frame_count, p_encoding_time, p_is_default, p_status,
         p_processing_started_at, p_max_attempts, p_settings, p_retry_seconds,
-        p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation)
+        p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation,
+        p_peak_bitrate)
     on conflict (video_id, quality) do update set
         url = excluded.url, file_size = excluded.file_size, bitrate = excluded.bitrate,
         resolution_width = excluded.resolution_width,
@@ -122,7 +126,7 @@ begin
         settings = excluded.settings, retry_seconds = excluded.retry_seconds,
         codecs = excluded.codecs, color_primaries = excluded.color_primaries,
         color_transfer = excluded.color_transfer, color_range = excluded.color_range,
-        rotation = excluded.rotation,
+        rotation = excluded.rotation, peak_bitrate = excluded.peak_bitrate,
         -- a restart never takes the default away; leaving 'ready' does (trigger)
         is_default = excluded.is_default or q.is_default,
         status = excluded.status,

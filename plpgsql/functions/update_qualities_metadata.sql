@@ -19,7 +19,8 @@ declare
         'resolution_width', 'resolution_height', 'codec', 'container', 'duration', 'fps',
         'pixel_format', 'color_space', 'audio_codec', 'audio_bitrate', 'audio_channels',
         'audio_sample_rate', 'aspect_ratio', 'frame_count', 'encoding_time', 'status',
-        'error_message', 'codecs', 'color_primaries', 'color_transfer', 'color_range', 'rotation'];
+        'error_message', 'codecs', 'color_primaries', 'color_transfer', 'color_range', 'rotation',
+        'peak_bitrate'];
     v_position integer := 0;
     v_element  jsonb;
     v_unknown  text;
@@ -74,7 +75,8 @@ begin
                 v_row.duration, v_row.fps, v_row.pixel_format, v_row.color_space,
                 v_row.audio_codec, v_row.audio_bitrate, v_row.audio_channels,
                 v_row.audio_sample_rate, v_row.aspect_ratio, v_row.frame_count,
-                v_row.encoding_time, v_row.error_message, v_row.codecs, v_row.color_primaries, v_row.color_transfer, v_row.color_range, v_row.rotation);
+                v_row.encoding_time, v_row.error_message, v_row.codecs, v_row.color_primaries, v_row.color_transfer, v_row.color_range, v_row.rotation,
+                v_row.peak_bitrate);
             if v_row.status is not null then
                 perform vq._require_quality_status('status', v_row.status);
             end if;
@@ -132,6 +134,7 @@ begin
         color_transfer = coalesce(u.color_transfer, q.color_transfer),
         color_range = coalesce(u.color_range, q.color_range),
         rotation = coalesce(u.rotation, q.rotation),
+        peak_bitrate = coalesce(u.peak_bitrate, q.peak_bitrate),
         status = coalesce(u.status, q.status),
         error_message = coalesce(u.error_message, q.error_message)
       from unnest(v_rows) as u

@@ -28,7 +28,8 @@ create or replace function vq.update_quality_metadata(
     p_color_primaries   text default null,
     p_color_transfer    text default null,
     p_color_range       text default null,
-    p_rotation          integer default null
+    p_rotation          integer default null,
+    p_peak_bitrate      integer default null
 ) returns boolean
 language plpgsql
 as $$
@@ -44,7 +45,8 @@ begin
         p_container, p_duration, p_fps, p_pixel_format, p_color_space, p_audio_codec,
         p_audio_bitrate, p_audio_channels, p_audio_sample_rate, p_aspect_ratio,
         p_frame_count, p_encoding_time, p_status, p_error_message,
-        p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation);
+        p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation,
+        p_peak_bitrate);
 end
 $$;
 comment on function vq.update_quality_metadata is

@@ -33,7 +33,8 @@ create or replace function vq.update_video_quality_metadata(
     p_color_primaries   text default null,
     p_color_transfer    text default null,
     p_color_range       text default null,
-    p_rotation          integer default null
+    p_rotation          integer default null,
+    p_peak_bitrate      integer default null
 ) returns boolean
 language plpgsql
 as $$
@@ -55,7 +56,8 @@ begin
         p_resolution_height, p_codec, p_container, p_duration, p_fps, p_pixel_format,
         p_color_space, p_audio_codec, p_audio_bitrate, p_audio_channels, p_audio_sample_rate,
         p_aspect_ratio, p_frame_count, p_encoding_time, p_error_message,
-        p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation);
+        p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation,
+        p_peak_bitrate);
 
     update vq.video_qualities set
         url = coalesce(p_url, url),
@@ -81,6 +83,7 @@ begin
         color_transfer = coalesce(p_color_transfer, color_transfer),
         color_range = coalesce(p_color_range, color_range),
         rotation = coalesce(p_rotation, rotation),
+        peak_bitrate = coalesce(p_peak_bitrate, peak_bitrate),
         status = coalesce(p_status, status),
         error_message = coalesce(p_error_message, error_message)
     where video_id = p_video_id and id = p_quality_id;

@@ -347,6 +347,11 @@ class Catalog(Transport):
             out.setdefault(kind, {})[status] = count
         return out
 
+    def hls_master_playlist(self, video_id: Id) -> str:
+        """The video's HLS master playlist: its ready .m3u8 renditions as variants, the
+        default first; a comment line names each quality left out and why."""
+        return str(self._scalar(self._call("hls_master_playlist", locals())))
+
     # -- operating the catalog (the console's calls) ---------------------------
 
     def restart_video_quality(self, video_id: Id, quality_id: Id) -> VideoQuality:

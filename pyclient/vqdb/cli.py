@@ -7,6 +7,7 @@
          | worker --ffmpeg --output DIR [--qualities 720p,480p] [--lease-seconds N]
                   [--name NAME] [--max-qualities N]
          | console [--listen HOST:PORT] [--actions] [--reader-database URL]
+         | playlist VIDEO_ID
 
 Every command takes ``--database URL`` (default: DATABASE_URL, else libpq's
 PG* variables).
@@ -277,6 +278,13 @@ def cmd_console(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_playlist(args: argparse.Namespace) -> int:
+    """Print the video's HLS master playlist (vq.hls_master_playlist)."""
+    with Catalog(args.database, maxconn=1) as db:
+        sys.stdout.write(db.hls_master_playlist(args.video_id))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -341,6 +349,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--reader-database", metavar="URL", help="pages read through this (default --database)"
     )
     co.set_defaults(func=cmd_console)
+    pl = sub.add_parser("playlist", parents=[common], help="a video's HLS master playlist")
+    pl.add_argument("video_id", metavar="VIDEO_ID")
+    pl.set_defaults(func=cmd_playlist)
     return parser
 
 

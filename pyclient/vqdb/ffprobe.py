@@ -330,7 +330,9 @@ def _packets(path: str | os.PathLike[str]) -> dict[int, tuple[int, int]]:
     out = _ffprobe(path, "-show_entries", "packet=stream_index,size", "-of", "csv=p=0")
     totals: dict[int, tuple[int, int]] = {}
     for line in out.splitlines():
-        index, _, size = line.partition(",")
+        # "0,8962" -- or "0,8962," where a packet has side data (MPEG-TS), whose
+        # own lines are blank: the first two fields, on lines that have them
+        index, size, *_ = [*line.split(","), "", ""]
         if index.strip().isdigit() and size.strip().isdigit():
             count, total = totals.get(int(index), (0, 0))
             totals[int(index)] = (count + 1, total + int(size))

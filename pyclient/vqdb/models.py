@@ -115,6 +115,7 @@ class VideoQuality(_FromRow):
     color_transfer: str | None  # bt709; smpte2084 (PQ) and arib-std-b67 (HLG) are HDR
     color_range: str | None  # tv (limited) or pc (full)
     rotation: int | None  # degrees a player turns the picture: 0, 90, 180, 270
+    peak_bitrate: int | None  # kbps, all streams: the busiest segment (HLS's BANDWIDTH)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -8,14 +8,11 @@ begin;
 select no_plan();
 
 create temporary table metadata_arg (position int, name text) on commit drop;
+-- its arguments as the catalog has them, in order (not a copy that could drift)
 insert into metadata_arg
 select ordinality, name
-  from unnest(array['p_url', 'p_file_size', 'p_bitrate', 'p_resolution_width',
-                    'p_resolution_height', 'p_codec', 'p_container', 'p_duration', 'p_fps',
-                    'p_pixel_format', 'p_color_space', 'p_audio_codec', 'p_audio_bitrate',
-                    'p_audio_channels', 'p_audio_sample_rate', 'p_aspect_ratio',
-                    'p_frame_count', 'p_encoding_time', 'p_error_message', 'p_codecs',
-                    'p_color_primaries', 'p_color_transfer', 'p_color_range', 'p_rotation'])
+  from unnest((select proargnames from pg_proc
+                where oid = 'vq._require_quality_metadata'::regproc))
        with ordinality as a(name, ordinality);
 
 -- the call with one argument set (the others null: not given)
@@ -38,6 +35,8 @@ insert into limit_case values
     ('p_aspect_ratio', '1:' || repeat('1', 62), '1:' || repeat('1', 63), '22001'),
     ('p_error_message', repeat('e', 10000), repeat('e', 10001), '22001'),
     ('p_file_size', '10000000000000', '10000000000001', '22003'),
+    ('p_peak_bitrate', '1000000', '1000001', '22003'),
+    ('p_peak_bitrate', '0', '-1', '22003'),
     ('p_file_size', '0', '-1', '22003'),
     ('p_bitrate', '1000000', '1000001', '22003'),
     ('p_bitrate', '0', '-1', '22003'),

@@ -50,7 +50,7 @@ select columns_are('vq', 'video_qualities', array['id', 'video_id', 'quality', '
     'processing_completed_at', 'created_at', 'updated_at', 'attempts', 'max_attempts',
     'due_at', 'lease_owner', 'lease_token', 'lease_expires_at', 'lease_seconds', 'progress',
     'error_code', 'settings', 'retry_seconds', 'codecs', 'color_primaries', 'color_transfer',
-    'color_range', 'rotation']);
+    'color_range', 'rotation', 'peak_bitrate']);
 select col_type_is('vq'::name, 'video_qualities'::name, c::name, t::text,
                    format('vq.video_qualities.%s is %s', c, t))
   from (values ('id', 'uuid'), ('video_id', 'uuid'), ('quality', 'text'), ('url', 'text'),
@@ -70,7 +70,8 @@ select col_type_is('vq'::name, 'video_qualities'::name, c::name, t::text,
                ('lease_expires_at', 'timestamp with time zone'), ('lease_seconds', 'integer'),
                ('progress', 'real'), ('error_code', 'text'), ('settings', 'jsonb'),
                ('retry_seconds', 'integer'), ('codecs', 'text'), ('color_primaries', 'text'),
-               ('color_transfer', 'text'), ('color_range', 'text'), ('rotation', 'integer')) v(c, t);
+               ('color_transfer', 'text'), ('color_range', 'text'), ('rotation', 'integer'),
+               ('peak_bitrate', 'integer')) v(c, t);
 select col_not_null('vq'::name, 'video_qualities'::name, c::name,
                     format('vq.video_qualities.%s is not null', c))
   from unnest(array['id', 'video_id', 'quality', 'url', 'is_default', 'status',
