@@ -204,6 +204,57 @@ create table vq.quality_attempts (
 create index quality_attempts_ended_at_idx on vq.quality_attempts (ended_at)
     where ended_at is not null;
 
+-- Webhook subscriptions: a receiver's URL, the secret its requests are signed
+-- with (Standard Webhooks), the event types it wants (null: all) and how long a
+-- delivery is retried. after_xid/after_seq is the feed position up to which
+-- vq.queue_webhook_deliveries has turned events into deliveries for it.
+create table vq.webhooks (
+    id                uuid primary key default gen_random_uuid(),
+    url               text not null check (url ~ '^https?://'),
+    secret            text not null,
+    events            text[],
+    active            boolean not null default true,
+    retry_for_seconds integer not null default 86400 check (retry_for_seconds > 0),
+    after_xid         xid8 not null,
+    after_seq         bigint not null,
+    created_at        timestamptz not null default now()
+);
+
+-- One delivery per event and subscription: its id is the request's webhook-id
+-- (the same on every attempt, so a receiver can drop duplicates), its payload
+-- the body, fixed when queued. pending -> delivering (leased to a dispatcher)
+-- -> delivered, or back to pending after a failed attempt, or failed when its
+-- subscription's retry time is over (vq.replay_webhook_delivery queues it again).
+create table vq.webhook_deliveries (
+    id               uuid not null default gen_random_uuid(),
+    webhook_id       uuid not null references vq.webhooks on delete cascade,
+    xid              xid8 not null,                      -- the event's feed position
+    seq              bigint not null,
+    video_id         uuid not null,
+    type             text not null,
+    payload          jsonb not null,
+    status           text not null default 'pending'
+                     check (status in ('pending', 'delivering', 'delivered', 'failed')),
+    attempts         integer not null default 0,
+    due_at           timestamptz not null default now(),
+    lease_owner      text,
+    lease_token      uuid,
+    lease_expires_at timestamptz,
+    last_status      integer,                             -- the last HTTP status
+    last_error       text,
+    first_attempt_at timestamptz,
+    delivered_at     timestamptz,
+    created_at       timestamptz not null default now(),
+    primary key (id, video_id),                -- the video: see video_qualities' key
+    unique (webhook_id, xid, seq, video_id)
+);
+-- what a claim reads: the open deliveries of a subscription and video in feed
+-- order (an event waits for the earlier ones), and the due ones
+create index webhook_deliveries_open_idx on vq.webhook_deliveries (webhook_id, video_id, xid, seq)
+    where status in ('pending', 'delivering');
+create index webhook_deliveries_due_idx on vq.webhook_deliveries (due_at)
+    where status in ('pending', 'delivering');
+
 -- What vq.delete_video removed: the deleted video's id and the URLs of its files,
 -- so that a repeated call (a retry after a lost answer) returns the same URLs
 -- instead of none, and the files can still be removed from storage. Rows are

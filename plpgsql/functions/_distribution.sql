@@ -17,11 +17,13 @@ begin
         ('vq.quality_statuses', null),
         ('vq.quality_status_transitions', null),
         ('vq.changes_pruned', null),
+        ('vq.webhooks', null),                -- a few subscriptions
         ('vq.videos', 'id'),                  -- first: the others are co-located with it
         ('vq.video_qualities', 'video_id'),
         ('vq.quality_attempts', 'video_id'),
         ('vq.deleted_videos', 'id'),
-        ('vq.changes', 'video_id');
+        ('vq.changes', 'video_id'),
+        ('vq.webhook_deliveries', 'video_id');
 end
 $$;
 comment on function vq._distribution is

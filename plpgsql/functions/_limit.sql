@@ -34,6 +34,7 @@ return case p_argument
     when 'p_worker'         then numrange(0, 200, '[]')
     when 'p_error_code'     then numrange(0, 64, '[]')
     when 'p_codecs'         then numrange(0, 200, '[]')
+    when 'p_error'          then numrange(0, 10000, '[]')
     -- numbers: value
     when 'p_duration'          then numrange(0, 1e6, '[]')        -- seconds: 11.5 days
     when 'p_file_size'         then numrange(0, 1e13, '[]')       -- bytes: 10 TB
@@ -53,6 +54,8 @@ return case p_argument
     when 'p_progress'          then numrange(0, 100, '[]')        -- percent
     when 'p_max_attempts'      then numrange(1, 100, '[]')
     when 'p_minutes'           then numrange(1, 10080, '[]')      -- a week, in minutes
+    when 'p_retry_for_seconds' then numrange(1, 604800, '[]')     -- a week
+    when 'p_per_webhook'       then numrange(1, 100, '[]')
 end;
 end
 $$;

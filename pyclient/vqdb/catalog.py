@@ -29,6 +29,9 @@ from vqdb.models import (
     RunningQuality,
     Video,
     VideoQuality,
+    Webhook,
+    WebhookDelivery,
+    WebhookSend,
 )
 from vqdb.sql_api import QualityMetadata
 from vqdb.transport import Transport
@@ -388,6 +391,66 @@ class Catalog(Transport):
         """The video's feed events, newest first (default 50)."""
         columns, data = self._call("list_video_changes", locals())
         return [Change.from_row(columns, row) for row in data]
+
+    # -- webhooks ---------------------------------------------------------------
+
+    def create_webhook(
+        self,
+        url: str,
+        secret: str,
+        events: Sequence[str] | None = None,
+        retry_for_seconds: int | None = None,
+    ) -> Webhook:
+        """Subscribes ``url`` to the feed's events of these types (None: all), signed with
+        ``secret`` (Standard Webhooks' whsec_…), from now on."""
+        columns, data = self._call("create_webhook", locals())
+        return Webhook.from_row(columns, data[0])
+
+    def list_webhooks(self) -> list[Webhook]:
+        """Every subscription with its deliveries' counts; never a secret."""
+        columns, data = self._call("list_webhooks", locals())
+        return [Webhook.from_row(columns, row) for row in data]
+
+    def set_webhook_active(self, webhook_id: Id, active: bool) -> bool:
+        """Pauses (False) or resumes a subscription; False when it does not exist."""
+        return bool(self._scalar(self._call("set_webhook_active", locals())))
+
+    def list_webhook_deliveries(
+        self, webhook_id: Id, status: str | None = None, limit: int | None = None
+    ) -> list[WebhookDelivery]:
+        """A subscription's delivery records, newest event first (default 100)."""
+        columns, data = self._call("list_webhook_deliveries", locals())
+        return [WebhookDelivery.from_row(columns, row) for row in data]
+
+    def replay_webhook_delivery(self, delivery_id: Id) -> str:
+        """Queues a failed or delivered delivery again (same webhook-id)."""
+        return str(self._scalar(self._call("replay_webhook_delivery", locals())))
+
+    def queue_webhook_deliveries(self, limit: int | None = None) -> int:
+        """A dispatcher's step: new feed events into delivery records; how many."""
+        return int(self._scalar(self._call("queue_webhook_deliveries", locals())))
+
+    def claim_webhook_deliveries(
+        self,
+        worker: str,
+        limit: int | None = None,
+        lease_seconds: int | None = None,
+        per_webhook: int | None = None,
+    ) -> list[WebhookSend]:
+        """A dispatcher's step: deliveries to send now, leased, in feed order."""
+        columns, data = self._call("claim_webhook_deliveries", locals())
+        return [WebhookSend.from_row(columns, row) for row in data]
+
+    def complete_webhook_delivery(
+        self,
+        delivery_id: Id,
+        video_id: Id,
+        lease_token: Id,
+        http_status: int | None = None,
+        error: str | None = None,
+    ) -> str:
+        """An attempt's outcome: delivered (2xx), pending again (backoff) or failed."""
+        return str(self._scalar(self._call("complete_webhook_delivery", locals())))
 
     # -- the change feed ------------------------------------------------------
 

@@ -8,6 +8,10 @@
                   [--name NAME] [--max-qualities N]
          | console [--listen HOST:PORT] [--actions] [--reader-database URL]
          | playlist VIDEO_ID
+         | webhooks add URL --secret S [--events a,b] [--retry-for SECONDS]
+         | webhooks list | webhooks deliveries WEBHOOK_ID [--status S]
+         | webhooks replay DELIVERY_ID
+         | webhooks run [--threads N] [--timeout S] [--lease-seconds N] [--name NAME]
 
 Every command takes ``--database URL`` (default: DATABASE_URL, else libpq's
 PG* variables).
@@ -285,6 +289,49 @@ def cmd_playlist(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_webhooks(args: argparse.Namespace) -> int:
+    """Subscriptions, their delivery records, and the dispatcher (vqdb.webhooks)."""
+    if args.action == "run":
+        import logging
+        import signal
+        import socket
+        import threading
+
+        from vqdb.webhooks import Dispatcher
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        name = args.name or f"{socket.gethostname()}-{os.getpid()}"
+        with Catalog(args.database, maxconn=args.threads + 2) as db:
+            dispatcher = Dispatcher(
+                db, name, args.threads, args.timeout, lease_seconds=args.lease_seconds
+            )
+            try:
+                dispatcher.run(stop)
+            except KeyboardInterrupt:
+                pass
+        return 0
+    with Catalog(args.database, maxconn=1) as db:
+        if args.action == "add":
+            events = [e.strip() for e in args.events.split(",")] if args.events else None
+            hook = db.create_webhook(args.url, args.secret, events, args.retry_for)
+            print(hook.id)
+        elif args.action == "list":
+            for h in db.list_webhooks():
+                types = ",".join(h.events) if h.events else "all events"
+                state = "active" if h.active else "paused"
+                print(f"{h.id}  {h.url}  {types}  {state}  pending {h.pending}, "
+                      f"failed {h.failed}, delivered {h.delivered}")  # fmt: skip
+        elif args.action == "deliveries":
+            for d in db.list_webhook_deliveries(args.webhook_id, args.status):
+                print(f"{d.id}  {d.position}  {d.type}  {d.status}  attempts {d.attempts}  "
+                      f"last {d.last_status or '-'} {d.last_error or ''}".rstrip())  # fmt: skip
+        elif args.action == "replay":
+            print(db.replay_webhook_delivery(args.delivery_id))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -352,6 +399,27 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("playlist", parents=[common], help="a video's HLS master playlist")
     pl.add_argument("video_id", metavar="VIDEO_ID")
     pl.set_defaults(func=cmd_playlist)
+    wh = sub.add_parser("webhooks", help="signed webhooks from the change feed")
+    whs = wh.add_subparsers(dest="action", required=True)
+    add = whs.add_parser("add", parents=[common], help="subscribe a URL")
+    add.add_argument("url")
+    add.add_argument("--secret", required=True, help="whsec_… (Standard Webhooks)")
+    add.add_argument("--events", help="types, e.g. quality.ready,video.ladder_finished")
+    add.add_argument("--retry-for", type=int, metavar="SECONDS", help="default 86400")
+    whs.add_parser("list", parents=[common], help="the subscriptions")
+    de = whs.add_parser("deliveries", parents=[common], help="a subscription's records")
+    de.add_argument("webhook_id", metavar="WEBHOOK_ID")
+    de.add_argument("--status", help="pending, delivering, delivered or failed")
+    rp = whs.add_parser("replay", parents=[common], help="send a delivery again")
+    rp.add_argument("delivery_id", metavar="DELIVERY_ID")
+    run = whs.add_parser("run", parents=[common], help="deliver until SIGTERM")
+    run.add_argument("--threads", type=int, default=8, help="requests at once (default 8)")
+    run.add_argument("--timeout", type=float, default=10.0, help="per request, s (default 10)")
+    run.add_argument("--name", help="the dispatcher's name (default host-pid)")
+    run.add_argument(
+        "--lease-seconds", type=int, default=60, help="a dead dispatcher's deliveries wait this"
+    )
+    wh.set_defaults(func=cmd_webhooks)
     return parser
 
 

@@ -193,6 +193,54 @@ class AttemptsInMinute(_FromRow):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Webhook(_FromRow):
+    """A subscription (vq.create_webhook, vq.list_webhooks); never its secret."""
+
+    id: UUID
+    url: str
+    events: list[str] | None  # None: every event type
+    active: bool
+    retry_for_seconds: int
+    created_at: datetime
+    pending: int  # deliveries not yet delivered nor given up
+    failed: int
+    delivered: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WebhookDelivery(_FromRow):
+    """A delivery record: one event for one subscription (vq.list_webhook_deliveries)."""
+
+    id: UUID  # the requests' webhook-id
+    webhook_id: UUID
+    position: str  # the event's feed position
+    video_id: UUID
+    type: str
+    status: str  # pending, delivering, delivered, failed
+    attempts: int
+    last_status: int | None  # the last HTTP status
+    last_error: str | None
+    first_attempt_at: datetime | None
+    delivered_at: datetime | None
+    due_at: datetime
+    created_at: datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WebhookSend(_FromRow):
+    """A delivery leased to a dispatcher (vq.claim_webhook_deliveries)."""
+
+    id: UUID
+    video_id: UUID
+    webhook_id: UUID
+    url: str
+    secret: str = dataclasses.field(repr=False)  # never in a log line
+    body: str = dataclasses.field(repr=False)
+    attempts: int = dataclasses.field()
+    lease_token: UUID = dataclasses.field()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Change(_FromRow):
     """An event of the change feed (vq.changes_since)."""
 
