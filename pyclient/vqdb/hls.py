@@ -18,6 +18,8 @@ import math
 import os
 from pathlib import Path
 
+import m3u8
+
 from vqdb.ffprobe import ProbeError, probe
 from vqdb.sql_api import QualityMetadata
 
@@ -25,8 +27,6 @@ from vqdb.sql_api import QualityMetadata
 def rendition_metadata(media_playlist: str | os.PathLike[str]) -> QualityMetadata:
     """The metadata of the rendition whose media playlist is this local file.
     ProbeError when it is not a media playlist of local segments."""
-    import m3u8
-
     path = Path(media_playlist)
     playlist = m3u8.load(str(path))
     if playlist.is_variant or not playlist.segments:

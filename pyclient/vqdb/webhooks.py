@@ -27,6 +27,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from typing import Any
 
+from standardwebhooks import Webhook
+
 from vqdb.catalog import Catalog
 from vqdb.errors import LeaseLost, VqdbError
 from vqdb.models import WebhookSend
@@ -44,8 +46,6 @@ _OPENER = urllib.request.build_opener(_RefuseRedirects())
 
 def post(send: WebhookSend, timeout: float) -> tuple[int | None, str | None]:
     """POSTs one delivery; (HTTP status or None, what went wrong or None)."""
-    from standardwebhooks import Webhook
-
     now = datetime.now(UTC)
     request = urllib.request.Request(
         send.url,

@@ -85,3 +85,13 @@ def test_console_without_its_extra_says_what_to_install(bare_venv) -> None:
     assert done.returncode == 2, done.stderr
     assert "pip install 'vqdb[console]'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_webhooks_run_without_its_extra_says_what_to_install(bare_venv) -> None:
+    done = subprocess.run(
+        [str(bare_venv / "bin" / "python"), "-m", "vqdb.cli", "webhooks", "run",
+         "--database", "postgresql://127.0.0.1:1/none"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "pip install 'vqdb[webhooks]'" in done.stderr
