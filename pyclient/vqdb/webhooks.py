@@ -80,11 +80,15 @@ class Dispatcher:
         threads: int = 8,
         timeout: float = 10.0,
         lease_seconds: int = 60,
-        per_webhook: int = 4,
+        per_webhook: int | None = None,
         poll_seconds: float = 0.2,
     ) -> None:
         if timeout >= lease_seconds:
             raise ValueError("timeout must be shorter than lease_seconds")
+        # a slow receiver may take at most half the threads: the others serve the rest
+        per_webhook = per_webhook or max(1, threads // 2)
+        if threads > 1 and per_webhook >= threads:
+            raise ValueError("per_webhook must leave threads for the other subscriptions")
         self.db = db
         self.name = name
         self.threads = threads

@@ -164,3 +164,28 @@ def _recorder(got):
 def test_only_http_urls_are_subscribed(db_url, url):
     with vqdb.Catalog(db_url, maxconn=1) as db, pytest.raises(vqdb.InvalidArgument, match="p_url"):
         db.create_webhook(url, SECRET)
+
+
+def test_a_slow_receiver_holds_up_only_itself(db_url):
+    arrivals = []  # (receiver, monotonic time), in arrival order
+
+    def receiver(name, pause):
+        def answer(headers, body):
+            time.sleep(pause)
+            arrivals.append(name)
+            return 204, {}
+
+        return serve(answer)
+
+    slow, slow_base = receiver("slow", 0.8)  # within the timeout, but slow
+    fast, fast_base = receiver("fast", 0.0)
+    with vqdb.Catalog(db_url, maxconn=4) as db:
+        db.create_webhook(slow_base + "/hook", SECRET, ["video.created"])
+        db.create_webhook(fast_base + "/hook", SECRET, ["video.created"])
+        for i in range(12):
+            db.create_video(title=f"busy {i}")
+        deliver(db, lambda: arrivals.count("fast") == 12, seconds=30)
+    slow.shutdown()
+    fast.shutdown()
+    # every delivery to the fast receiver arrived while the slow one had had few
+    assert arrivals.count("slow") <= 8, arrivals
