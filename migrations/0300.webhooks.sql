@@ -51,7 +51,6 @@ CREATE TABLE vq.webhooks (
 ALTER TABLE ONLY vq.webhooks
     ADD CONSTRAINT webhooks_pkey PRIMARY KEY (id);
 
--- (moved by hand below the table it references)
 ALTER TABLE ONLY vq.webhook_deliveries
     ADD CONSTRAINT webhook_deliveries_webhook_id_fkey FOREIGN KEY (webhook_id) REFERENCES vq.webhooks(id) ON DELETE CASCADE;
 

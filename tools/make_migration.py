@@ -246,8 +246,19 @@ def change_sql(
 
     for table in sorted(gone_tables):
         out.append(f"drop table {table};")
+    # new tables, their foreign keys after every one of them (a key may refer to a
+    # table that sorts later)
+    foreign_keys = []
     for table in sorted(new_tables):
-        out.append(pg_dump_table(new_url, table))
+        ddl = pg_dump_table(new_url, table)
+        keys = re.findall(
+            r"ALTER TABLE ONLY [^\n]+\n    ADD CONSTRAINT [^\n]+ FOREIGN KEY [^\n]+;", ddl
+        )
+        for key in keys:
+            ddl = ddl.replace(key, "")
+        out.append(re.sub(r"\n{3,}", "\n\n", ddl).strip())
+        foreign_keys.extend(keys)
+    out.extend(foreign_keys)
 
     # owner and privileges of tables: the rule forward, exactly as they were back
     for key in sorted(old["relation"].keys() & new["relation"].keys()):
