@@ -156,10 +156,12 @@ def _unsendable(args: Mapping[str, object]) -> str:
     return f"{', '.join(bad)}: " if bad else ""
 
 
-def _malformed_id(args: Mapping[str, object]) -> bool:
-    """Whether an ``…_id`` argument is text that is not a UUID."""
+def _malformed_id(function: str, args: Mapping[str, object]) -> bool:
+    """Whether a uuid argument of the function (an id, a lease token) is given as
+    text that is not a UUID."""
+    uuids = {a.name for a in FUNCTIONS[function].arguments if a.sql_type == "uuid"}
     return any(
-        name.endswith("_id") and isinstance(value, str) and as_uuid(value) is None
+        name in uuids and isinstance(value, str) and as_uuid(value) is None
         for name, value in args.items()
     )
 
@@ -282,7 +284,7 @@ class Transport:
             self.on_call(function, time.perf_counter() - began, error)
 
     def _send(self, function: str, args: Mapping[str, Any], pool: Pool) -> Rows:
-        if "video_id" in args and args["video_id"] is None and not _malformed_id(args):
+        if "video_id" in args and args["video_id"] is None and not _malformed_id(function, args):
             # The server says the same; but sharded by video with Citus, a call
             # delegated by a NULL video crashes the coordinator (docs/scaling.md).
             # A malformed id is sent: the server refuses it (22P02) before it routes.
