@@ -24,6 +24,7 @@ from tests.python.sql.test_api_registry import api  # noqa: F401  (the fixture)
 
 NUMBERS = {"integer", "bigint", "real", "double precision", "numeric", "smallint"}
 TEXTS = {"text"}
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
 def base_value(function: str, name: str, sql_type: str, fixture: dict[str, object]) -> object:
@@ -37,9 +38,9 @@ def base_value(function: str, name: str, sql_type: str, fixture: dict[str, objec
     if sql_type == "uuid[]":
         return [fixture["quality_id"]]
     if sql_type == "text[]":
-        return ["720p"]
+        return ["quality.ready"] if name == "events" else ["720p"]
     return {"quality": "360p", "title": "t", "url": "https://u", "worker": "w",
-            "error_code": "E"}.get(name, None)  # fmt: skip
+            "error_code": "E", "secret": SECRET}.get(name, None)  # fmt: skip
 
 
 @pytest.fixture
@@ -61,7 +62,19 @@ def setup_rows(cur) -> dict[str, object]:
     )
     quality_id = cur.fetchone()[0]
     cur.execute("select lease_token from vq.claim_qualities(p_worker => 'w', p_limit => 1)")
-    return {"video_id": video_id, "quality_id": quality_id, "lease_token": cur.fetchone()[0]}
+    lease_token = cur.fetchone()[0]
+    # a webhook delivery in flight under the same lease token (a dispatcher's calls)
+    cur.execute("select id from vq.create_webhook(p_url => 'https://u/hook', p_secret => %s)",
+                (SECRET,))  # fmt: skip
+    webhook_id = cur.fetchone()[0]
+    cur.execute(
+        "insert into vq.webhook_deliveries (webhook_id, xid, seq, video_id, type, payload, "
+        "status, lease_token, lease_expires_at) values (%s, '1', 1, %s, 'video.created', "
+        "'{}', 'delivering', %s, now() + interval '1 minute') returning id",
+        (webhook_id, video_id, lease_token),
+    )
+    return {"video_id": video_id, "quality_id": quality_id, "lease_token": lease_token,
+            "webhook_id": webhook_id, "delivery_id": cur.fetchone()[0]}  # fmt: skip
 
 
 def edges(sql_type: str, low: Decimal, high: Decimal) -> tuple[list[object], list[object]]:
