@@ -91,6 +91,15 @@ select results_eq(format($$ select status, attempts, first_attempt_at from vq.we
 select throws_ok(format($$ select vq.replay_webhook_delivery(%L) $$, :'b1'), 'P0002', null,
                  'a pending one is not replayed: P0002');
 
+select results_eq(format($$ select type, status, attempts, last_status, last_error
+                              from vq.list_webhook_deliveries(%L) $$, :'w_all'),
+                  $$ values ('video.ladder_finished', 'pending', 0, null::integer, null::text),
+                            ('quality.ready', 'pending', 0, null, 'ConnectionRefusedError'),
+                            ('quality.failed', 'delivering', 1, null, null),
+                            ('quality.ready', 'delivered', 2, 204, null) $$,
+                  'the records, newest event first, as an operator reads them');
+select is((select count(*) from vq.list_webhook_deliveries(:'w_all', 'delivered')), 1::bigint,
+          'of one status');
 select is((select pending from vq.list_webhooks() where id = :'w_all'), 3::bigint,
            'the records as list_webhooks counts them');
 select ok(vq.set_webhook_active(:'w_all', false), 'paused');

@@ -16,6 +16,7 @@ from selenium.common.exceptions import (
     StaleElementReferenceException,
 )
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 HOSTILE_TITLE = '<script>alert("title")</script> Cats & "friends"'
@@ -55,6 +56,12 @@ def wait(browser, condition, timeout=10):
 
 def text_of(browser, css):
     return wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, css).text)
+
+
+def navigate(browser, element):
+    """Click what leads to another page, and wait until that page has replaced this one."""
+    element.click()
+    wait(browser, expected_conditions.staleness_of(element))
 
 
 def click(browser, quality, link):
@@ -97,7 +104,7 @@ def test_every_page_shows_the_catalog_as_text(db_url, start_console, browser, sc
     assert titles == ["Trains at dusk", HOSTILE_TITLE]  # newest first, the title as text
     browser.save_screenshot(str(screenshots / "videos.png"))
 
-    browser.find_element(By.LINK_TEXT, HOSTILE_TITLE).click()
+    navigate(browser, browser.find_element(By.LINK_TEXT, HOSTILE_TITLE))
     assert text_of(browser, "h1") == HOSTILE_TITLE
     ladder = [r.text.split()[0] for r in browser.find_elements(By.CSS_SELECTOR, "#ladder tbody tr")]
     assert ladder == ["1080p", "720p", "480p", "360p"]
@@ -137,13 +144,13 @@ def test_search_filter_and_pages_through_every_video(db_url, start_console, brow
         following = browser.find_elements(By.ID, "next")
         if not following:
             break
-        following[0].click()
+        navigate(browser, following[0])
     assert len(seen) == 120 and len(set(seen)) == 120  # every video once, over 3 pages
 
     search = browser.find_element(By.NAME, "q")
     search.clear()
     search.send_keys("cats 11")  # a prefix, whatever the case
-    browser.find_element(By.CSS_SELECTOR, ".filters button").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, ".filters button"))
     found = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#videos td a")]
     assert found == ["Cats 119", "Cats 117", "Cats 115", "Cats 113", "Cats 111"]
 
