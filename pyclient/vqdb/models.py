@@ -236,8 +236,8 @@ class WebhookSend(_FromRow):
     url: str
     secret: str = dataclasses.field(repr=False)  # never in a log line
     body: str = dataclasses.field(repr=False)
-    attempts: int = dataclasses.field()
-    lease_token: UUID = dataclasses.field()
+    attempts: int
+    lease_token: UUID
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -120,7 +120,7 @@ class Dispatcher:
                 if in_flight:
                     done, _ = wait(in_flight, 0 if sends else self.poll_seconds, FIRST_COMPLETED)
                     in_flight -= done
-                elif not sends:
+                else:  # nothing sent, nothing running
                     stop.wait(self.poll_seconds)
             wait(in_flight)
 

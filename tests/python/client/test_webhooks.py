@@ -34,14 +34,16 @@ def readme_receiver():
     return namespace["verify"]
 
 
-def serve(answer):
-    """A receiver on loopback: answer(headers, body) -> (status, extra headers)."""
-    port = free_port()
+def serve(answer, port=None):
+    """A receiver on loopback (on ``port``, else a free one):
+    answer(headers, body) -> (status, extra headers)."""
+    port = port or free_port()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802
             body = self.rfile.read(int(self.headers["content-length"]))
-            status, headers = answer(dict(self.headers), body)
+            # header names in lower case, as HTTP says they are compared
+            status, headers = answer({k.lower(): v for k, v in self.headers.items()}, body)
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -133,8 +135,12 @@ def test_a_receiver_away_past_the_retry_time_fails_then_is_replayed(db_url):
         [record] = db.list_webhook_deliveries(hook.id)
         assert record.last_status is None and "Connection" in (record.last_error or "")
         assert SECRET not in (record.last_error or "")
-        server = ThreadingHTTPServer(("127.0.0.1", port), _recorder(got))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+        def keep(headers, body):
+            got.append((headers["webhook-id"], json.loads(body)))
+            return 200, {}
+
+        server, _ = serve(keep, port)
         assert (
             vqdb_cli("webhooks", "replay", str(record.id), "--database", db_url).strip()
             == "pending"
@@ -142,20 +148,6 @@ def test_a_receiver_away_past_the_retry_time_fails_then_is_replayed(db_url):
         deliver(db, lambda: len(got) == 1)
         server.shutdown()
     assert got[0][0] == str(record.id)  # the same webhook-id as every earlier attempt
-
-
-def _recorder(got):
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            body = self.rfile.read(int(self.headers["content-length"]))
-            got.append((self.headers["webhook-id"], json.loads(body)))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Handler
 
 
 @pytest.mark.parametrize(

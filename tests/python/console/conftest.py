@@ -111,7 +111,7 @@ def screenshots(tmp_path: Path) -> Path:
 def browser() -> Iterator[object]:
     """Debian's chromium, headless, driven by Debian's chromedriver."""
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        pytest.skip("needs Debian's chromium and chromium-driver (./dev installs them)")
+        pytest.fail("needs Debian's chromium and chromium-driver: ./dev installs them")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

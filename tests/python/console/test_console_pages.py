@@ -162,7 +162,7 @@ def test_search_filter_and_pages_through_every_video(db_url, start_console, brow
 
 def answer(browser, outcome=".message"):
     """Confirm on the confirmation page; the text of what the next page says of it."""
-    wait(browser, lambda b: b.find_element(By.ID, "confirm").click() or True)
+    navigate(browser, wait(browser, lambda b: b.find_element(By.ID, "confirm")))
     return text_of(browser, outcome)
 
 
@@ -200,6 +200,7 @@ def test_every_action_through_its_confirmation(db_url, start_console, browser, s
 
     # refused by the API: the quality became ready between the question and the answer
     click(browser, q["360p"], "Restart")
+    text_of(browser, ".question")  # the question is on screen: now the quality changes
     (lease,) = db.claim_qualities("w", qualities=["360p"])
     db.complete_quality(lease.id, lease.lease_token)
     refusal = answer(browser, ".error")
