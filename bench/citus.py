@@ -12,7 +12,9 @@ machine. Three flows of bench.flows, at 1, 4 and 8 threads:
 * per-call, by id: the same with a client that remembers no video
   (``remember_videos=0``), so every metadata update is keyed by the quality alone
   (the older interface's calls, and what a client that cannot know the video does);
-* batch: the ladder in one call, its metadata in one call.
+* batch: the ladder in one call, its metadata in one call;
+* queue: a worker's claim (``claim_qualities``) and ``complete_quality`` of one
+  pending quality per video; figures are qualities/s.
 
 Each round runs every (target, flow, threads) once, for `duration` seconds on
 fresh videos; figures are the median videos/s over the rounds, and the ratio
@@ -32,14 +34,22 @@ from typing import Any
 import psycopg2
 from vqdb import Catalog
 
-from bench.flows import batch_flow, client_flow, run_threads
+from bench.flows import _metadata, batch_flow, client_flow, run_threads
 from bench.server import start
+
+def queue_flow(db: Catalog, video_id: Any) -> None:
+    """One claim and its completion (the pending work: one quality per video)."""
+    (quality,) = db.claim_qualities("bench")
+    metadata = {k: v for k, v in _metadata(1280, 720, 2500).items() if k != "status"}
+    db.complete_quality(quality.id, quality.lease_token, **metadata)
+
 
 FLOWS: dict[str, tuple[Callable[[Catalog, Any], None], int]] = {
     # name: (flow, remember_videos)
     "per-call": (client_flow, 100_000),
     "per-call, by id": (client_flow, 0),
     "batch": (batch_flow, 100_000),
+    "queue": (queue_flow, 100_000),
 }
 THREADS = (1, 4, 8)
 
@@ -60,10 +70,27 @@ def new_videos(url: str, count: int) -> list[uuid.UUID]:
         conn.close()
 
 
+def enqueue(url: str, videos: list[uuid.UUID]) -> None:
+    """A pending 720p of each video, the only due work (setting up, not measured)."""
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "insert into vq.video_qualities (video_id, quality, url) "
+                "select v, '720p', 's3://bench/' || v from unnest(%s::uuid[]) v",
+                ([str(v) for v in videos],),
+            )
+    finally:
+        conn.close()
+
+
 def measure(url: str, flow: str, threads: int, duration: float) -> float:
     """Videos/s of one flow at `threads` threads against the catalog at `url`."""
     run, remember = FLOWS[flow]
     videos = new_videos(url, int(400 * duration * threads) + 100)
+    if flow == "queue":
+        enqueue(url, videos)
     with Catalog(url, maxconn=threads, remember_videos=remember) as db:
         result = run_threads(partial(run, db), videos, threads, duration)
     return result.videos_per_s
@@ -75,14 +102,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=4.0, help="seconds per run")
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument("--flows", default=",".join(FLOWS), help="which flows, comma-separated")
     args = parser.parse_args()
 
+    flows = args.flows.split(",")
     server = start()
     try:
         targets = {"citus": args.coordinator, "plain": server.dsn()}
         figures: dict[str, list[float]] = {}
         for _ in range(args.rounds):
-            for flow in FLOWS:
+            for flow in flows:
                 for threads in THREADS:
                     for target, url in targets.items():
                         key = f"{target}|{flow}|{threads}"
@@ -95,7 +124,7 @@ def main() -> None:
     print("| flow | threads | Citus, videos/s | one plain server, videos/s | Citus / plain |")
     print("| --- | ---: | ---: | ---: | ---: |")
     table = []
-    for flow in FLOWS:
+    for flow in flows:
         for threads in THREADS:
             citus = statistics.median(figures[f"citus|{flow}|{threads}"])
             plain = statistics.median(figures[f"plain|{flow}|{threads}"])

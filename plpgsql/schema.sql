@@ -204,10 +204,23 @@ create table vq.quality_attempts (
 create index quality_attempts_ended_at_idx on vq.quality_attempts (ended_at)
     where ended_at is not null;
 
+-- The sharded claim's candidates (vq._claim_on_shards): due work found by one
+-- scan of every shard, taken one by one by later claims until none fits or
+-- they are a second old. A cache on the coordinator, never the truth: each
+-- candidate is checked again on its row when taken. Unused on one server.
+create unlogged table vq.claim_candidates (
+    id       uuid primary key,
+    video_id uuid not null,
+    quality  text not null,
+    expired  boolean not null,          -- an expired lease: taken before due work
+    due      timestamptz not null,      -- the lease's expiry or the due time: oldest first
+    found_at timestamptz not null default clock_timestamp()
+);
+
 -- Webhook subscriptions: a receiver's URL, the secret its requests are signed
 -- with (Standard Webhooks), the event types it wants (null: all) and how long a
--- delivery is retried. after_xid/after_seq is the feed position up to which
--- vq.queue_webhook_deliveries has turned events into deliveries for it.
+-- delivery is retried. after_position is the feed position (vq.changes_since's)
+-- up to which vq.queue_webhook_deliveries has turned events into deliveries for it.
 create table vq.webhooks (
     id                uuid primary key default gen_random_uuid(),
     url               text not null check (url ~ '^https?://'),
@@ -215,9 +228,8 @@ create table vq.webhooks (
     events            text[],
     active            boolean not null default true,
     retry_for_seconds integer not null default 86400 check (retry_for_seconds > 0),
-    after_xid         xid8 not null,
-    after_seq         bigint not null,
-    created_at        timestamptz not null default now()
+    created_at        timestamptz not null default now(),
+    after_position    text not null
 );
 
 -- One delivery per event and subscription: its id is the request's webhook-id
@@ -269,11 +281,13 @@ create table vq.deleted_videos (
 -- video created, its status changed, deleted; a quality created, restarted, its
 -- status changed; a new default), written by the triggers of vq.videos and
 -- vq.video_qualities in the writer's transaction. Never the whole row: the
--- video, what changed, and the new value where it is small. A position is
--- (xid, seq): the writing transaction, then the order within it. Read by
--- vq.changes_since only below the oldest transaction still running, so that a
--- transaction that commits late can never slip in behind a position already
--- handed out (docs/sql-api.md, "The change feed"). vq.prune_changes drops old rows.
+-- video, what changed, and the new value where it is small. An event's place
+-- is (node, xid, seq): the node whose transaction wrote it (0 on one server; the
+-- Citus group sharded by video), that transaction, then the order within it.
+-- Read by vq.changes_since only below each node's oldest transaction still
+-- running, so that a transaction that commits late can never slip in behind a
+-- position already handed out (docs/sql-api.md, "The change feed").
+-- vq.prune_changes drops old rows.
 create table vq.changes (
     xid        xid8 not null default pg_current_xact_id(),
     seq        bigint generated always as identity,
@@ -284,16 +298,17 @@ create table vq.changes (
     quality_id uuid,
     value      text,
     error_code text,
-    primary key (xid, seq, video_id)   -- the video: see video_qualities' key
+    node       integer not null,           -- default vq._node(): triggers.sql
+    primary key (node, xid, seq, video_id)   -- the video: see video_qualities' key
 );
 -- No index on "at": every event would pay for it, and only vq.prune_changes,
 -- once a day, reads by age. One by video: a video's history (vq.list_video_changes)
 -- is what an operator reads first when a ladder goes wrong.
 create index changes_video_id_idx on vq.changes (video_id, xid, seq);
--- The newest position vq.prune_changes removed: a consumer behind it has missed
--- events and is told so instead of silently skipping them.
+-- The newest place vq.prune_changes removed, per node: a consumer behind it has
+-- missed events and is told so instead of silently skipping them.
 create table vq.changes_pruned (
-    only_row boolean primary key default true check (only_row),
-    xid      xid8 not null,
-    seq      bigint not null
+    xid  xid8 not null,
+    seq  bigint not null,
+    node integer primary key
 );

@@ -56,3 +56,6 @@ create trigger video_qualities_attempts
     when (old.lease_token is distinct from new.lease_token
           or (old.lease_expires_at is not null and new.lease_expires_at is null))
     execute function vq._quality_attempts();
+
+-- The feed's node: a default that calls a function, so set once the functions exist.
+alter table vq.changes alter column node set default vq._node();

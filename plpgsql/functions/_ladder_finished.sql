@@ -17,7 +17,8 @@ returns trigger
 language plpgsql
 as $$
 declare
-    v_finished boolean;
+    v_finished  boolean;
+    v_all_ready boolean;
 begin
     -- Sharded by video with Citus, this runs on the video's node and reads nothing
     -- of another video's (a query over every shard from a shard's trigger is not
@@ -45,10 +46,13 @@ begin
                                                  and r.value in ('pending', 'processing')))
       into v_finished;
     if v_finished then
-        insert into vq.changes (video_id, kind, quality, quality_id, value)
-        select new.video_id, 'ladder_finished', new.quality, new.id,
-               case when bool_and(status = 'ready') then 'ready' else 'failed' end
+        -- read, then insert: Citus refuses an INSERT … SELECT (a distributed
+        -- query) inside a shard's trigger
+        select bool_and(status = 'ready') into v_all_ready
           from vq.video_qualities where video_id = new.video_id;
+        insert into vq.changes (video_id, kind, quality, quality_id, value)
+        values (new.video_id, 'ladder_finished', new.quality, new.id,
+                case when v_all_ready then 'ready' else 'failed' end);
     end if;
     return null;
 end

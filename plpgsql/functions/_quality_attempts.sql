@@ -6,7 +6,8 @@ returns trigger
 language plpgsql
 as $$
 declare
-    v_outcome text;
+    v_outcome  text;
+    v_ended_at timestamptz := clock_timestamp();   -- Citus takes no volatile function in an update
 begin
     if old.lease_token is not null then
         v_outcome := case
@@ -18,7 +19,7 @@ begin
                  and new.lease_token is not null then 'failed'
             else 'ended' end;                                  -- a restart, an operator
         update vq.quality_attempts
-           set ended_at = clock_timestamp(), outcome = v_outcome, progress = old.progress,
+           set ended_at = v_ended_at, outcome = v_outcome, progress = old.progress,
                error_code = case when v_outcome = 'failed' then new.error_code end,
                error_message = case when v_outcome = 'failed' then new.error_message end
          where quality_id = old.id and lease_token = old.lease_token

@@ -26,12 +26,14 @@ create or replace function vq.complete_quality(
     p_color_transfer    text default null,
     p_color_range       text default null,
     p_rotation          integer default null,
-    p_peak_bitrate      integer default null
+    p_peak_bitrate      integer default null,
+    p_video_id          uuid default null
 ) returns vq.video_qualities
 language plpgsql
 as $$
 declare
     v_quality vq.video_qualities;
+    v_video   uuid := p_video_id;
 begin
     -- the checks in one expression where they pass (nearly every call): each helper
     -- call is a statement of its own, run only to name the argument that fails
@@ -49,6 +51,9 @@ begin
         p_aspect_ratio, p_frame_count, p_encoding_time, null,
         p_codecs, p_color_primaries, p_color_transfer, p_color_range, p_rotation,
         p_peak_bitrate);
+    if v_video is null then     -- the write names the video: one shard when sharded
+        select video_id into v_video from vq.video_qualities where id = p_quality_id;
+    end if;
     update vq.video_qualities q set
         url = coalesce(p_url, q.url),
         file_size = coalesce(p_file_size, q.file_size),
@@ -76,16 +81,16 @@ begin
         peak_bitrate = coalesce(p_peak_bitrate, q.peak_bitrate),
         status = 'ready',
         lease_expires_at = null                 -- ended by its holder: keep owner and token
-     where q.id = p_quality_id and q.lease_token = p_lease_token
+     where q.id = p_quality_id and q.video_id = v_video and q.lease_token = p_lease_token
        and q.lease_expires_at is not null       -- the fencing, in the write itself
     returning q.* into v_quality;
     if found then
         return v_quality;
     end if;
     -- not written: a repeat of this call (the row as it left it), or lease lost (raises)
-    return vq._leased_quality(p_quality_id, p_lease_token, '{ready}');
+    return vq._leased_quality(p_quality_id, p_lease_token, '{ready}', p_video_id);
 end
 $$;
 comment on function vq.complete_quality is
-'Marks the quality p_quality_id ready with the metadata given (the others keep their values), if p_lease_token is its lease; returns the row. The lease ends; lease_owner and lease_token stay as a record of who completed it, and a repeat of the call returns the row unchanged.
+'Marks the quality p_quality_id ready with the metadata given (the others keep their values), if p_lease_token is its lease; returns the row. The lease ends; lease_owner and lease_token stay as a record of who completed it, and a repeat of the call returns the row unchanged. p_video_id (optional: the quality''s video) spares a look-up on a sharded catalog.
 Errors: 22004 p_quality_id or p_lease_token is null; 22023 p_url is blank, a metadata text without its form or a bit rate its file_size and duration cannot hold (docs/sql-api.md#limits); 22001 a text longer than its limit; 22003 a number out of its range (limits: vq._limit); 22P02 an argument is not a UUID; 55000 lease lost (another worker has the quality, or it was released, restarted, completed by another writer or deleted).';

@@ -57,9 +57,8 @@ begin
                          'quality.restarted, quality.reclaimed, quality.updated';
     end if;
     -- from now on: every event of a transaction at or above the oldest one running
-    insert into vq.webhooks as w (url, secret, events, retry_for_seconds, after_xid, after_seq)
-    values (p_url, p_secret, p_events, coalesce(p_retry_for_seconds, 86400),
-            pg_snapshot_xmin(pg_current_snapshot()), 0)
+    insert into vq.webhooks as w (url, secret, events, retry_for_seconds, after_position)
+    values (p_url, p_secret, p_events, coalesce(p_retry_for_seconds, 86400), vq._feed_now())
     returning w.id into v_id;
     return query select * from vq.list_webhooks() l where l.id = v_id;  -- one shape
 end

@@ -6,7 +6,8 @@ create or replace function vq.fail_quality(
     p_lease_token   uuid,
     p_error_code    text,
     p_error_message text default null,
-    p_retryable     boolean default true
+    p_retryable     boolean default true,
+    p_video_id      uuid default null
 ) returns vq.video_qualities
 language plpgsql
 as $$
@@ -17,7 +18,7 @@ begin
     perform vq._require_text('p_error_code', p_error_code, true);
     perform vq._require_text('p_error_message', p_error_message);
     perform vq._require_not_null('p_retryable', p_retryable);
-    v_quality := vq._leased_quality(p_quality_id, p_lease_token, '{pending,failed}');
+    v_quality := vq._leased_quality(p_quality_id, p_lease_token, '{pending,failed}', p_video_id);
     if v_quality.lease_expires_at is null then
         return v_quality;                                   -- a repeat: already done
     end if;
@@ -38,5 +39,5 @@ begin
 end
 $$;
 comment on function vq.fail_quality is
-'Records the error p_error_code (and p_error_message) of the attempt under lease p_lease_token on the quality p_quality_id and returns the row: pending again, due after 30 s doubling per attempt (at most 1 h), while attempts < max_attempts and p_retryable; otherwise failed. A repeat of the call returns the row unchanged.
+'Records the error p_error_code (and p_error_message) of the attempt under lease p_lease_token on the quality p_quality_id and returns the row: pending again, due after 30 s doubling per attempt (at most 1 h), while attempts < max_attempts and p_retryable; otherwise failed. A repeat of the call returns the row unchanged. p_video_id (optional: the quality''s video) spares a look-up on a sharded catalog.
 Errors: 22004 p_quality_id, p_lease_token, p_error_code or p_retryable is null; 22023 p_error_code is blank; 22001 p_error_code longer than 64 or p_error_message longer than 10000; 22P02 an argument is not a UUID; 55000 lease lost (another worker has the quality, or it was released, restarted, completed or deleted).';

@@ -1,8 +1,8 @@
 -- API (a dispatcher's): turns the feed's new events into delivery records, for
 -- every active subscription whose types they match, and moves each
 -- subscription's position past them, in one transaction: an event becomes
--- exactly one delivery per subscription, never none. Reads as the feed does
--- (below the oldest running transaction: gapless). A subscription another
+-- exactly one delivery per subscription, never none. Reads the feed
+-- (vq._feed: gapless). A subscription another
 -- dispatcher is queueing for is skipped. Returns the deliveries made.
 create or replace function vq.queue_webhook_deliveries(p_limit integer default 1000)
 returns integer
@@ -11,10 +11,10 @@ as $$
 declare
     v_id      uuid;
     v_webhook vq.webhooks;
-    v_last    record;
+    v_event   record;
+    v_last    text;
     v_total   integer := 0;
     v_count   integer;
-    v_xmin    xid8 := pg_snapshot_xmin(pg_current_snapshot());
 begin
     perform vq._require_not_null('p_limit', p_limit);
     perform vq._require_range('p_limit', p_limit);
@@ -23,32 +23,33 @@ begin
         select * into v_webhook from vq.webhooks w
          where w.id = v_id and w.active for update skip locked;
         continue when not found;
-        select c.xid, c.seq into v_last
-          from (select c.xid, c.seq from vq.changes c
-                 where (c.xid, c.seq) > (v_webhook.after_xid, v_webhook.after_seq)
-                   and c.xid < v_xmin
-                 order by c.xid, c.seq limit p_limit) c
-         order by c.xid desc, c.seq desc limit 1;
-        continue when not found;
-        insert into vq.webhook_deliveries (webhook_id, xid, seq, video_id, type, payload)
-        select v_webhook.id, c.xid, c.seq, c.video_id, t.type,
-               jsonb_build_object(
-                   'type', t.type, 'video_id', c.video_id,
-                   'position', c.xid::text || '/' || c.seq::text,
-                   'data', jsonb_strip_nulls(jsonb_build_object(
-                       'kind', c.kind, 'at', c.at, 'quality', c.quality,
-                       'quality_id', c.quality_id, 'value', c.value,
-                       'error_code', c.error_code)))
-          from vq.changes c
-         cross join lateral (select vq._webhook_event_type(c.kind, c.value) as type) t
-         where (c.xid, c.seq) > (v_webhook.after_xid, v_webhook.after_seq)
-           and (c.xid, c.seq) <= (v_last.xid, v_last.seq)
-           and (v_webhook.events is null or t.type = any (v_webhook.events))
-        on conflict (webhook_id, xid, seq, video_id) do nothing;
-        get diagnostics v_count = row_count;
+        v_last := null;
+        v_count := 0;
+        -- one statement per event: an INSERT … SELECT from the feed's function
+        -- would be a distributed query of its own when sharded
+        for v_event in select * from vq._feed(v_webhook.after_position, p_limit) loop
+            v_last := v_event."position";
+            continue when v_webhook.events is not null
+                      and vq._webhook_event_type(v_event.kind, v_event.value) <> all (v_webhook.events);
+            insert into vq.webhook_deliveries (webhook_id, xid, seq, video_id, type, payload)
+            values (v_webhook.id, v_event.xid, v_event.seq, v_event.video_id,
+                    vq._webhook_event_type(v_event.kind, v_event.value),
+                    jsonb_build_object(
+                        'type', vq._webhook_event_type(v_event.kind, v_event.value),
+                        'video_id', v_event.video_id,
+                        'position', v_event."position",
+                        'data', jsonb_strip_nulls(jsonb_build_object(
+                            'kind', v_event.kind, 'at', v_event.at, 'quality', v_event.quality,
+                            'quality_id', v_event.quality_id, 'value', v_event.value,
+                            'error_code', v_event.error_code))))
+            on conflict (webhook_id, xid, seq, video_id) do nothing;
+            if found then
+                v_count := v_count + 1;
+            end if;
+        end loop;
+        continue when v_last is null;
         v_total := v_total + v_count;
-        update vq.webhooks set after_xid = v_last.xid, after_seq = v_last.seq
-         where id = v_webhook.id;
+        update vq.webhooks set after_position = v_last where id = v_webhook.id;
     end loop;
     return v_total;
 end

@@ -3,17 +3,17 @@ layout sharded by video, in one step, idempotently (docs/scaling.md).
 
 The layout is the database's own: ``vq._distribution()`` lists every table with
 the column that holds its video's id (distributed, co-located with vq.videos) or
-none (a reference table), and the API functions keyed by the video (an argument
-``p_video_id``) are delegated by it, so that each call runs on the node that
-holds the video. Every other function of vq is copied to the workers: the
-triggers and the delegated functions call them there.
+none (a reference table). Every function of vq is copied to the workers, where
+the triggers of the shards call them; none is delegated (each call runs on the
+coordinator, and its statements, all filtered by the video, go to the video's
+shard).
 
 Before anything changes, the preconditions are checked and each one missing is
 refused with what to do: Citus installed in this database, worker nodes added,
 the migrations applied, and the owner role able to log in to the workers (Citus
 connects to them as the current user, which inside a SECURITY DEFINER function
 is the owner). Run it again after each ``vqdb migrate``: what is distributed
-already is left as it is, and new functions are copied and delegated.
+already is left as it is, and new functions are copied.
 """
 
 from __future__ import annotations
@@ -109,19 +109,19 @@ def distribute_tables(cur: psycopg2.extensions.cursor, report: Report) -> None:
     cur.execute("set citus.enable_local_reference_table_foreign_keys = off")
     layout = _rows(
         cur,
-        "select table_name::text, video_column::text from vq._distribution() "
-        "order by video_column is not null, table_name <> %s::regclass",
+        "select table_name::text, video_column::text, kind from vq._distribution() "
+        "where kind <> 'coordinator' "  # a cache the coordinator keeps as a plain table
+        "order by kind = 'distributed', table_name <> %s::regclass",
         (COLOCATE_WITH,),
     )
-    for table, column in layout:
+    for table, column, want in layout:
         kind = _table_type(cur, table)
-        want = "reference" if column is None else "distributed"
         if kind == want:
             report.kept.append(f"{table}: {want}")
             continue
         if kind is not None:
             raise NotReady(f"{table} is a Citus {kind} table, not {want}: undistribute it first")
-        if column is None:
+        if want == "reference":
             cur.execute("select create_reference_table(%s)", (table,))
             report.done.append(f"{table}: reference table")
         else:
@@ -134,31 +134,29 @@ def distribute_tables(cur: psycopg2.extensions.cursor, report: Report) -> None:
 
 
 def distribute_functions(cur: psycopg2.extensions.cursor, report: Report) -> None:
+    # Copied to every node, none delegated: a delegated call whose video is NULL
+    # crashes the coordinator (docs/scaling.md), and delegation bought no measurable
+    # time (docs/scaling.md, "Why no call is delegated"). A function an earlier
+    # version delegated is copied again without a distribution argument, which
+    # ends its delegation.
     functions = _rows(
         cur,
         """
-        select p.oid::regprocedure::text,
-               p.prosecdef and p.proname !~ '^_' and 'p_video_id' = any (p.proargnames),
-               o.objid is not null, o.distribution_argument_index is not null
+        select p.oid::regprocedure::text, o.objid is not null,
+               o.distribution_argument_index is not null
           from pg_catalog.pg_proc p
           left join pg_catalog.pg_dist_object o
                  on o.classid = 'pg_catalog.pg_proc'::regclass and o.objid = p.oid
          where p.pronamespace = 'vq'::regnamespace
-         order by 2, 1
+         order by 1
         """,
     )
-    for signature, by_video, copied, delegated in functions:
-        if delegated if by_video else copied:
-            report.kept.append(f"{signature}: {'delegated' if by_video else 'on every node'}")
-        elif by_video:
-            cur.execute(
-                "select create_distributed_function(%s, 'p_video_id', colocate_with => %s)",
-                (signature, COLOCATE_WITH),
-            )
-            report.done.append(f"{signature}: delegated by p_video_id")
-        else:
-            cur.execute("select create_distributed_function(%s)", (signature,))
-            report.done.append(f"{signature}: on every node")
+    for signature, copied, delegated in functions:
+        if copied and not delegated:
+            report.kept.append(f"{signature}: on every node")
+            continue
+        cur.execute("select create_distributed_function(%s)", (signature,))
+        report.done.append(f"{signature}: on every node{', no longer delegated' if delegated else ''}")
 
 
 def distribute(database: str | None = None) -> Report:

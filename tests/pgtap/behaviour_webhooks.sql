@@ -24,7 +24,7 @@ select id as w_ready from vq.create_webhook('http://127.0.0.1:9/ready', :'secret
 select is((select count(*) from vq.list_webhooks() l
             where to_jsonb(l)::text like '%' || :'secret' || '%'), 0::bigint,
           'list_webhooks never shows a secret');
-update vq.webhooks set after_xid = '2', after_seq = 0;   -- as if made before the events below
+update vq.webhooks set after_position = '2/0';   -- as if made before the events below
 
 select gen_random_uuid() as va, gen_random_uuid() as vb \gset
 insert into vq.changes (xid, video_id, kind, quality, value, error_code) values

@@ -53,7 +53,9 @@ $$, 'every foreign key is one Citus allows between these tables');
 -- The statements of each function, comments removed, one per element.
 create temporary table statement on commit drop as
 select p.oid::regprocedure as fn, p.proname, p.prosecdef,
-       'p_video_id' = any (p.proargnames) as by_video, s.text
+       -- p_video_id required; where it is optional it only spares a look-up
+       coalesce(array_position(p.proargnames, 'p_video_id') <= p.pronargs - p.pronargdefaults,
+                false) as by_video, s.text
   from pg_proc p,
        regexp_split_to_table(regexp_replace(p.prosrc, '--[^\n]*', '', 'g'), ';') as s(text)
  where p.pronamespace = 'vq'::regnamespace;
@@ -62,10 +64,9 @@ select table_name, video_column,
        '\m(from|join|update|into)\s+' || replace(table_name::text, '.', '\.') || '\M' as pattern
   from layout where video_column is not null;
 
--- A call keyed by the video is delegated to the node that holds the video
--- (create_distributed_function on p_video_id): each of its statements on a
--- distributed table must filter by that video (an insert: write it), or Citus
--- runs it on every shard. "<> p_video_id" is the one look-up of another
+-- A call keyed by the video goes to the node that holds the video: each of its
+-- statements on a distributed table must filter by that video (an insert:
+-- write it), or Citus runs it on every shard. "<> p_video_id" is the one look-up of another
 -- video's row, on an error path (set_default_quality).
 select is_empty($$
     select s.fn, d.table_name, left(btrim(s.text), 80)
@@ -96,15 +97,13 @@ $$, 'no function of vq sets plan_cache_mode');
 -- A catalog call keyed by a quality alone has a by-video form of the same
 -- arguments plus p_video_id first: update_quality_metadata -> update_video_quality_metadata,
 -- list_quality_attempts -> list_video_quality_attempts.
--- The work queue's lease calls are keyed by the quality and its lease token
--- (docs/scaling.md, "The work queue").
+-- The work queue's lease calls take the video as an optional last argument
+-- instead (docs/scaling.md, "The work queue").
 create temporary table by_quality on commit drop as
 select p.proname, pg_get_function_identity_arguments(p.oid) as args
   from pg_proc p
  where p.pronamespace = 'vq'::regnamespace and p.prosecdef
-   and p.proargnames[1] = 'p_quality_id' and not ('p_video_id' = any (p.proargnames))
-   and p.proname not in ('heartbeat_quality', 'complete_quality', 'complete_and_claim_quality',
-                         'fail_quality', 'release_quality');
+   and p.proargnames[1] = 'p_quality_id' and not ('p_video_id' = any (p.proargnames));
 select set_eq($$ select proname::text from by_quality $$,
               array['update_quality_metadata', 'update_quality_status', 'list_quality_attempts'],
               'the catalog calls keyed by a quality alone');

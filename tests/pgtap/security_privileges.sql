@@ -35,7 +35,8 @@ select r.rolname, c.oid::regclass::text as rel, op.name as op,
            when 'truncate' then format('truncate %s', c.oid::regclass)
        end as stmt
   from pg_class c
-  join pg_attribute a on a.attrelid = c.oid and a.attnum = 1
+  join pg_attribute a on a.attrelid = c.oid
+       and a.attnum = (select min(f.attnum) from pg_attribute f where f.attrelid = c.oid and f.attnum > 0 and not f.attisdropped)
   cross join (values ('select'), ('insert'), ('update'), ('delete'), ('truncate')) op(name)
   cross join (values ('rel_worker'), ('rel_reader'), ('rel_nobody')) r(rolname)
  where c.relnamespace = 'vq'::regnamespace and c.relkind in ('r', 'p', 'v', 'm')

@@ -101,7 +101,7 @@ def empty_catalog(url: str) -> None:
         with conn.cursor() as cur:
             cur.execute(
                 "select string_agg(table_name::text, ', ') from vq._distribution() "
-                "where video_column is not null or table_name = 'vq.changes_pruned'::regclass"
+                "where kind <> 'reference' or table_name = 'vq.changes_pruned'::regclass"
             )
             (tables,) = cur.fetchone() or ("",)
             cur.execute(f"truncate {tables}")
