@@ -34,6 +34,8 @@ drop function vq._feed(text,integer);
 
 drop function vq._feed_now();
 
+drop function vq._lease_candidate(text,integer,uuid,uuid,boolean);
+
 drop function vq._node();
 
 CREATE OR REPLACE FUNCTION vq._claim_on_shards(p_worker text, p_limit integer, p_lease_seconds integer, p_qualities text[])

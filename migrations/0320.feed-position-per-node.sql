@@ -35,8 +35,10 @@ alter table vq.webhooks drop column after_seq;
 -- was most of the claim's time (docs/scaling.md). So the candidates a scan finds
 -- are kept in vq.claim_candidates on the coordinator, and the next claims take
 -- them from there (each candidate once: SKIP LOCKED, deleted when taken), until
--- none fits or they are a second old; then a claim scans again. The candidates
--- only save the search: the row itself decides.
+-- none fits or they are a second old; then a claim scans again. One claim at a
+-- time fills the table (an advisory lock, tried); a claim that finds another
+-- filling it takes from a scan of its own meanwhile. Nothing here waits for
+-- another claim. The candidates only save the search: the row itself decides.
 --
 -- The arguments are claim_qualities', checked there.
 -- tests/pgtap/behaviour_queue_on_shards.sql holds this way to the same
@@ -51,13 +53,11 @@ language plpgsql
 as $$
 declare
     c_fresh     constant interval := interval '1 second';
-    v_candidate vq.claim_candidates;
+    v_candidate record;                 -- a row of vq.claim_candidates: a table of the coordinator only
     v_row       vq.video_qualities;
     v_claimed   integer := 0;
     v_scans     integer := 0;
     v_found     integer;
-    v_taken     boolean;
-    v_token     uuid;
 begin
     while v_claimed < p_limit loop
         delete from vq.claim_candidates c
@@ -68,11 +68,24 @@ begin
                         limit 1
                           for update skip locked)
         returning c.* into v_candidate;
-        if not found then
-            -- a few scans at most: the candidates of a scan can all be taken by
-            -- concurrent claims before this one gets to them
-            exit when v_scans = 3;
-            delete from vq.claim_candidates where found_at <= clock_timestamp() - c_fresh;
+        if found then
+            v_row := vq._lease_candidate(p_worker, p_lease_seconds, v_candidate.video_id,
+                                         v_candidate.id, v_candidate.expired);
+            if v_row.status = 'processing' then
+                return next v_row;
+                v_claimed := v_claimed + 1;
+            end if;
+            continue;
+        end if;
+        -- a few scans at most: the candidates of a scan can all be taken by
+        -- concurrent claims before this one gets to them
+        exit when v_scans = 3;
+        v_scans := v_scans + 1;
+        if pg_try_advisory_xact_lock(hashtextextended('vq.claim_candidates', 0)) then
+            delete from vq.claim_candidates c
+             where c.id in (select k.id from vq.claim_candidates k
+                             where k.found_at <= clock_timestamp() - c_fresh
+                               for update skip locked);
             insert into vq.claim_candidates (id, video_id, quality, expired, due)
             select q.id, q.video_id, q.quality, q.status = 'processing',
                    coalesce(q.lease_expires_at, q.due_at)
@@ -80,65 +93,37 @@ begin
              where ((q.status = 'processing' and q.lease_expires_at < now())
                     or (q.status = 'pending' and q.due_at <= now()))
                and (p_qualities is null or q.quality = any (p_qualities))
-             -- the id last: concurrent scans insert common candidates in one order
-             order by q.status = 'pending', coalesce(q.lease_expires_at, q.due_at), q.id
+             order by q.status = 'pending', coalesce(q.lease_expires_at, q.due_at)
              limit greatest(p_limit * 2 + 8, 64)
             on conflict (id) do nothing;
             get diagnostics v_found = row_count;
             exit when v_found = 0;          -- no due work that is not a candidate already
-            v_scans := v_scans + 1;
-            continue;
-        end if;
-        v_token := gen_random_uuid();
-        if not v_candidate.expired then
-            -- due work: checked and leased in one statement on its shard (the
-            -- trigger starts the attempt and its clock)
-            update vq.video_qualities q
-               set status = 'processing', lease_owner = p_worker, lease_token = v_token,
-                   lease_expires_at = now() + make_interval(secs => p_lease_seconds),
-                   lease_seconds = p_lease_seconds, attempts = q.attempts + 1, progress = null
-             where q.video_id = v_candidate.video_id and q.id = v_candidate.id
-               and q.status = 'pending' and q.due_at <= now()
-            returning q.* into v_row;
-            continue when not found;
         else
-            select * into v_row
-              from vq.video_qualities q
-             where q.video_id = v_candidate.video_id and q.id = v_candidate.id
-               and q.status = 'processing' and q.lease_expires_at < now()
-               for no key update skip locked;
-            continue when not found;
-            -- the new values computed here, from the locked row: Citus takes no
-            -- volatile function in an update, and no stable one inside a CASE. As
-            -- claim_qualities: an expired lease with no attempt left becomes failed.
-            v_taken := v_row.attempts < v_row.max_attempts;
-            if v_taken then
-                v_row.processing_started_at := now();
-            else
-                v_row.error_code := 'lease_expired';
-                v_row.error_message := format('the lease of %s expired at %s, on attempt %s of %s',
-                                              v_row.lease_owner, v_row.lease_expires_at,
-                                              v_row.attempts, v_row.max_attempts);
-            end if;
-            update vq.video_qualities q
-               set status = case when v_taken then 'processing' else 'failed' end,
-                   error_code = v_row.error_code, error_message = v_row.error_message,
-                   lease_owner = p_worker, lease_token = v_token,
-                   lease_expires_at = now() + make_interval(secs => p_lease_seconds),
-                   lease_seconds = p_lease_seconds, attempts = least(q.attempts + 1, q.max_attempts),
-                   progress = null, processing_started_at = v_row.processing_started_at
-             where q.video_id = v_row.video_id and q.id = v_row.id
-            returning q.* into v_row;
-        end if;
-        if v_row.status = 'processing' then
-            return next v_row;
-            v_claimed := v_claimed + 1;
+            -- another claim is filling the table: a scan of this claim's own
+            for v_candidate in
+                select q.video_id, q.id, q.status = 'processing' as expired
+                  from vq.video_qualities q
+                 where ((q.status = 'processing' and q.lease_expires_at < now())
+                        or (q.status = 'pending' and q.due_at <= now()))
+                   and (p_qualities is null or q.quality = any (p_qualities))
+                 order by q.status = 'pending', coalesce(q.lease_expires_at, q.due_at)
+                 limit p_limit * 2 + 8
+            loop
+                v_row := vq._lease_candidate(p_worker, p_lease_seconds, v_candidate.video_id,
+                                             v_candidate.id, v_candidate.expired);
+                if v_row.status = 'processing' then
+                    return next v_row;
+                    v_claimed := v_claimed + 1;
+                    exit when v_claimed = p_limit;
+                end if;
+            end loop;
+            exit;
         end if;
     end loop;
 end
 $$;
 comment on function vq._claim_on_shards is
-'Internal: vq.claim_qualities for a catalog sharded by video (Citus): candidates from vq.claim_candidates, refilled by one scan of every shard when none fits or they are a second old, each leased by an update on its own shard; the same work in the same order, each quality leased once. Raises nothing of its own.';
+'Internal: vq.claim_qualities for a catalog sharded by video (Citus): candidates from vq.claim_candidates, refilled by one scan of every shard when none fits or they are a second old, each leased on its own shard (vq._lease_candidate); the same work in the same order, each quality leased once. Raises nothing of its own.';
 
 -- Internal: the change feed after p_position, for vq.changes_since and the
 -- webhook dispatcher (vq.queue_webhook_deliveries), with each event's place.
@@ -333,6 +318,76 @@ end
 $$;
 comment on function vq._feed_now is
 'Internal. The change feed''s position before every event not yet committed, on every node. Raises nothing of its own (sharded: a node that cannot be reached raises).';
+
+-- Internal: the sharded claim's lease of one candidate (vq._claim_on_shards):
+-- the row is checked again on its shard, locked with SKIP LOCKED (a row another
+-- claim holds is passed over, as on one server), and leased by an update of that
+-- one row. Returns the row as it left it: processing when leased; failed when
+-- its lease had expired on its last attempt (as claim_qualities); the row's
+-- fields null when it was no longer due or is held by another claim.
+create or replace function vq._lease_candidate(
+    p_worker        text,
+    p_lease_seconds integer,
+    p_video_id      uuid,
+    p_quality_id    uuid,
+    p_expired       boolean
+) returns vq.video_qualities
+language plpgsql
+as $$
+declare
+    v_row   vq.video_qualities;
+    v_taken boolean;
+    v_token uuid := gen_random_uuid();   -- Citus takes no volatile function in an update
+begin
+    if not p_expired then
+        -- due work: checked, locked and leased in one statement on its shard (the
+        -- trigger starts the attempt and its clock)
+        update vq.video_qualities q
+           set status = 'processing', lease_owner = p_worker, lease_token = v_token,
+               lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+               lease_seconds = p_lease_seconds, attempts = q.attempts + 1, progress = null
+         where q.video_id = p_video_id and q.id = p_quality_id
+           and q.id = (select d.id from vq.video_qualities d
+                        where d.video_id = p_video_id and d.id = p_quality_id
+                          and d.status = 'pending' and d.due_at <= now()
+                          for no key update skip locked)
+        returning q.* into v_row;
+        return v_row;
+    end if;
+    select * into v_row
+      from vq.video_qualities q
+     where q.video_id = p_video_id and q.id = p_quality_id
+       and q.status = 'processing' and q.lease_expires_at < now()
+       for no key update skip locked;
+    if not found then
+        return null;
+    end if;
+    -- the new values computed here, from the locked row: Citus takes no stable
+    -- function inside a CASE of an update. As claim_qualities: an expired lease
+    -- with no attempt left becomes failed.
+    v_taken := v_row.attempts < v_row.max_attempts;
+    if v_taken then
+        v_row.processing_started_at := now();
+    else
+        v_row.error_code := 'lease_expired';
+        v_row.error_message := format('the lease of %s expired at %s, on attempt %s of %s',
+                                      v_row.lease_owner, v_row.lease_expires_at,
+                                      v_row.attempts, v_row.max_attempts);
+    end if;
+    update vq.video_qualities q
+       set status = case when v_taken then 'processing' else 'failed' end,
+           error_code = v_row.error_code, error_message = v_row.error_message,
+           lease_owner = p_worker, lease_token = v_token,
+           lease_expires_at = now() + make_interval(secs => p_lease_seconds),
+           lease_seconds = p_lease_seconds, attempts = least(q.attempts + 1, q.max_attempts),
+           progress = null, processing_started_at = v_row.processing_started_at
+     where q.video_id = v_row.video_id and q.id = v_row.id
+    returning q.* into v_row;
+    return v_row;
+end
+$$;
+comment on function vq._lease_candidate is
+'Internal: leases the quality p_quality_id of the video p_video_id to p_worker if it is still due (p_expired: its lease expired), skipping it when another claim holds it; returns the row (processing when leased, failed when its last attempt expired, all null when not taken). Raises nothing of its own.';
 
 -- Internal: the node this runs on, for the feed (vq.changes.node): 0 on one
 -- server; sharded with Citus, the node's group (the coordinator is 0). Each
