@@ -19,6 +19,10 @@ machine. Three flows of bench.flows, at 1, 4 and 8 threads:
 Each round runs every (target, flow, threads) once, for `duration` seconds on
 fresh videos; figures are the median videos/s over the rounds, and the ratio
 of the cluster to the plain server.
+
+With ``--wakeups N``, also the time from an enqueue (``create_video_qualities``)
+to its claim by a ``vqdb.Worker`` waiting in LISTEN with a 60 s poll, N times
+on each target: the wake-up reaches the worker or the poll would show.
 """
 
 from __future__ import annotations
@@ -26,16 +30,19 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import psycopg2
-from vqdb import Catalog
+from vqdb import Catalog, Worker
 
 from bench.flows import _metadata, batch_flow, client_flow, run_threads
 from bench.server import start
+
 
 def queue_flow(db: Catalog, video_id: Any) -> None:
     """One claim and its completion (the pending work: one quality per video)."""
@@ -96,6 +103,36 @@ def measure(url: str, flow: str, threads: int, duration: float) -> float:
     return result.videos_per_s
 
 
+def wakeup_latencies(url: str, runs: int) -> list[float]:
+    """Seconds from each enqueue to its claim by a worker waiting in LISTEN."""
+    claimed: list[float] = []
+    taken = threading.Event()
+
+    def encode(quality: Any, lease: Any) -> dict[str, Any]:
+        claimed.append(time.perf_counter())
+        taken.set()
+        return {}
+
+    with Catalog(url, maxconn=3) as db:
+        worker = Worker(db, "bench-wakeup", poll_seconds=60)
+        thread = threading.Thread(target=worker.run, args=(encode, 1))
+        thread.start()
+        latencies = []
+        try:
+            for video in new_videos(url, runs):
+                time.sleep(0.3)  # the worker is back in LISTEN
+                taken.clear()
+                enqueued = time.perf_counter()
+                db.create_video_qualities(video, [{"quality": "720p", "url": f"s3://w/{video}"}])
+                if not taken.wait(70):
+                    raise RuntimeError("no claim within the poll: the wake-up was lost")
+                latencies.append(claimed[-1] - enqueued)
+        finally:
+            worker.stop()
+            thread.join(20)
+    return latencies
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.citus", description=__doc__)
     parser.add_argument("--coordinator", required=True, help="URL of the distributed catalog")
@@ -103,6 +140,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=4.0, help="seconds per run")
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--flows", default=",".join(FLOWS), help="which flows, comma-separated")
+    parser.add_argument("--wakeups", type=int, default=0, help="enqueue-to-claim runs per target")
     args = parser.parse_args()
 
     flows = args.flows.split(",")
@@ -110,6 +148,7 @@ def main() -> None:
     try:
         targets = {"citus": args.coordinator, "plain": server.dsn()}
         figures: dict[str, list[float]] = {}
+        wakeups = {target: wakeup_latencies(url, args.wakeups) for target, url in targets.items()}
         for _ in range(args.rounds):
             for flow in flows:
                 for threads in THREADS:
@@ -130,6 +169,13 @@ def main() -> None:
             plain = statistics.median(figures[f"plain|{flow}|{threads}"])
             table.append({"flow": flow, "threads": threads, "citus": citus, "plain": plain})
             print(f"| {flow} | {threads} | {citus:.1f} | {plain:.1f} | {citus / plain:.2f}× |")
+    if args.wakeups:
+        print("\n| target | enqueue to claim, p50 ms | p95 ms | runs |")
+        print("| --- | ---: | ---: | ---: |")
+        for target, seconds in wakeups.items():
+            ms = sorted(x * 1000 for x in seconds)
+            p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
+            print(f"| {target} | {statistics.median(ms):.0f} | {p95:.0f} | {len(ms)} |")
     if args.json:
         with open(args.json, "w") as out:
             json.dump({"rounds": args.rounds, "duration": args.duration, "table": table,

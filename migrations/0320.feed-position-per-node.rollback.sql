@@ -336,3 +336,48 @@ alter function vq.queue_webhook_deliveries(integer) owner to vq_owner;
 revoke all on function vq.queue_webhook_deliveries(integer) from public, vq_worker, vq_reader;
 
 grant EXECUTE on function vq.queue_webhook_deliveries(integer) to vq_worker;
+
+CREATE OR REPLACE FUNCTION vq.retry_failed_qualities(p_quality text DEFAULT NULL::text, p_error_code text DEFAULT NULL::text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+declare
+    v_count bigint;
+begin
+    perform vq._require_text('p_quality', p_quality);
+    perform vq._require_text('p_error_code', p_error_code);
+    if p_quality is not null
+       and not exists (select 1 from vq.quality_levels where label = p_quality) then
+        raise exception 'p_quality = % is not a known quality level (see vq.quality_levels)',
+            quote_literal(p_quality)
+            using errcode = 'invalid_parameter_value';              -- 22023
+    end if;
+    with failed as (
+        select q.id, q.video_id
+          from vq.video_qualities q
+         where q.status = 'failed'
+           and (p_quality is null or q.quality = p_quality)
+           and (p_error_code is null or q.error_code = p_error_code)
+         order by q.id
+           for no key update
+    )
+    update vq.video_qualities q set status = 'pending'
+      from failed f
+     where q.id = f.id and q.video_id = f.video_id;
+    get diagnostics v_count = row_count;
+    if v_count > 0 then
+        perform pg_notify('vq_work', '');
+    end if;
+    return v_count;
+end
+$function$;
+comment on function vq.retry_failed_qualities(text,text) is 'Retries every failed quality of the label p_quality whose error_code is p_error_code (null: any); each becomes pending, due now, with a new series of attempts. Returns how many.
+Errors: 22001 p_quality or p_error_code too long; 22023 p_quality is not in vq.quality_levels.';
+
+alter function vq.retry_failed_qualities(text,text) owner to vq_owner;
+
+revoke all on function vq.retry_failed_qualities(text,text) from public, vq_worker, vq_reader;
+
+grant EXECUTE on function vq.retry_failed_qualities(text,text) to vq_worker;

@@ -18,6 +18,10 @@ declare
 begin
     perform vq._require_not_null('p_limit', p_limit);
     perform vq._require_range('p_limit', p_limit);
+    -- Sharded with Citus: a reference table (vq.webhooks) is written after the
+    -- feed's reads of every shard, which needs one connection per node (a
+    -- placeholder setting on a server without Citus)
+    perform set_config('citus.multi_shard_modify_mode', 'sequential', true);
     for v_id in select w.id from vq.webhooks w where w.active order by w.id loop
         -- its own statement: another dispatcher queueing for it makes this one skip it
         select * into v_webhook from vq.webhooks w

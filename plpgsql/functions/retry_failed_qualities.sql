@@ -10,7 +10,8 @@ create or replace function vq.retry_failed_qualities(
 language plpgsql
 as $$
 declare
-    v_count bigint;
+    v_count bigint := 0;
+    v_row   record;
 begin
     perform vq._require_text('p_quality', p_quality);
     perform vq._require_text('p_error_code', p_error_code);
@@ -20,19 +21,21 @@ begin
             quote_literal(p_quality)
             using errcode = 'invalid_parameter_value';              -- 22023
     end if;
-    with failed as (
-        select q.id, q.video_id
-          from vq.video_qualities q
-         where q.status = 'failed'
+    -- one row per statement, by its video: sharded with Citus, a row lock must
+    -- name the shard (docs/scaling.md)
+    for v_row in select q.video_id, q.id from vq.video_qualities q
+                  where q.status = 'failed'
+                    and (p_quality is null or q.quality = p_quality)
+                    and (p_error_code is null or q.error_code = p_error_code)
+                  order by q.id loop
+        update vq.video_qualities q set status = 'pending'
+         where q.video_id = v_row.video_id and q.id = v_row.id and q.status = 'failed'
            and (p_quality is null or q.quality = p_quality)
-           and (p_error_code is null or q.error_code = p_error_code)
-         order by q.id
-           for no key update
-    )
-    update vq.video_qualities q set status = 'pending'
-      from failed f
-     where q.id = f.id and q.video_id = f.video_id;
-    get diagnostics v_count = row_count;
+           and (p_error_code is null or q.error_code = p_error_code);
+        if found then
+            v_count := v_count + 1;
+        end if;
+    end loop;
     if v_count > 0 then
         perform pg_notify('vq_work', '');
     end if;
