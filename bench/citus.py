@@ -45,8 +45,12 @@ from bench.server import start
 
 
 def queue_flow(db: Catalog, video_id: Any) -> None:
-    """One claim and its completion (the pending work: one quality per video)."""
-    (quality,) = db.claim_qualities("bench")
+    """One claim and its completion (the pending work: one quality per video). The
+    sharded claim may come back empty while every candidate it found was being
+    taken by the others: then it claims again, as a worker would."""
+    while not (claimed := db.claim_qualities("bench")):
+        pass
+    (quality,) = claimed
     metadata = {k: v for k, v in _metadata(1280, 720, 2500).items() if k != "status"}
     db.complete_quality(quality.id, quality.lease_token, **metadata)
 
@@ -113,9 +117,17 @@ def wakeup_latencies(url: str, runs: int) -> list[float]:
         taken.set()
         return {}
 
+    conn = psycopg2.connect(url)  # no other due work: the worker would take it instead
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(
+            "update vq.video_qualities set status = 'failed'"
+            " where status in ('pending', 'processing')"
+        )
+    conn.close()
     with Catalog(url, maxconn=3) as db:
         worker = Worker(db, "bench-wakeup", poll_seconds=60)
-        thread = threading.Thread(target=worker.run, args=(encode, 1))
+        thread = threading.Thread(target=worker.run, args=(encode,))
         thread.start()
         latencies = []
         try:

@@ -28,7 +28,7 @@ CALLS: dict[str, Callable[[str, str], tuple[str, tuple[str, ...]]]] = {
     "update_video_status": lambda v, q: (
         "select * from vq.update_video_status(%s, 'processing')", (v,)),
     "update_video_quality_status": lambda v, q: (
-        "select * from vq.update_video_quality_status(%s, %s, 'failed')", (v, q)),
+        "select * from vq.update_video_quality_status(%s, %s, 'processing')", (v, q)),
     "update_video_quality_metadata": lambda v, q: (
         "select * from vq.update_video_quality_metadata(%s, %s, p_codec => 'h264')", (v, q)),
     "set_default_quality": lambda v, q: ("select * from vq.set_default_quality(%s, %s)", (v, q)),

@@ -78,7 +78,8 @@ begin
             continue;
         end if;
         -- a few scans at most: the candidates of a scan can all be taken by
-        -- concurrent claims before this one gets to them
+        -- concurrent claims before this one gets to them (then the claim returns
+        -- fewer than are due, and the worker's next claim finds the rest)
         exit when v_scans = 3;
         v_scans := v_scans + 1;
         if pg_try_advisory_xact_lock(hashtextextended('vq.claim_candidates', 0)) then
@@ -107,7 +108,7 @@ begin
                         or (q.status = 'pending' and q.due_at <= now()))
                    and (p_qualities is null or q.quality = any (p_qualities))
                  order by q.status = 'pending', coalesce(q.lease_expires_at, q.due_at)
-                 limit p_limit * 2 + 8
+                 limit greatest(p_limit * 2 + 8, 64)
             loop
                 v_row := vq._lease_candidate(p_worker, p_lease_seconds, v_candidate.video_id,
                                              v_candidate.id, v_candidate.expired);
@@ -117,7 +118,6 @@ begin
                     exit when v_claimed = p_limit;
                 end if;
             end loop;
-            exit;
         end if;
     end loop;
 end

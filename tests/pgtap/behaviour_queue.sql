@@ -60,6 +60,20 @@ select throws_ok(format('select vq.heartbeat_quality(%L, %L)', :'q720', gen_rand
 select throws_ok(format('select vq.heartbeat_quality(%L, %L, 101)', :'q720',
                         (select lease_token from c1)),
                  '22003', null, 'heartbeat: p_progress 101 is out of range');
+-- the video given (what spares a look-up on every shard when sharded)
+select is(vq.heartbeat_quality(:'q720', (select lease_token from c1), 50, 600,
+                               (select video_id from c1)),
+          now() + interval '600 s', 'heartbeat: with the quality''s video');
+select is((select progress from vq.video_qualities where id = :'q720'), 50::real,
+          'heartbeat: with the video, progress recorded');
+select throws_like(format('select vq.heartbeat_quality(%L, %L, p_video_id => %L)', :'q720',
+                          (select lease_token from c1), gen_random_uuid()),
+                   '%is not of video%', 'heartbeat with another video: lease lost, naming the video');
+select throws_ok(format('select vq.release_quality(%L, %L, %L)', :'q720',
+                        (select lease_token from c1), gen_random_uuid()),
+                 '55000', null, 'release with another video: 55000, nothing released');
+select is((select status from vq.video_qualities where id = :'q720'), 'processing',
+          'the lease is still held after the calls with another video');
 
 -- ---------------------------------------------------- expiry and re-claim --
 update vq.video_qualities set lease_expires_at = now() - interval '1 s' where id = :'q720';
