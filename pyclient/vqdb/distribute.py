@@ -156,7 +156,8 @@ def distribute_functions(cur: psycopg2.extensions.cursor, report: Report) -> Non
             report.kept.append(f"{signature}: on every node")
             continue
         cur.execute("select create_distributed_function(%s)", (signature,))
-        report.done.append(f"{signature}: on every node{', no longer delegated' if delegated else ''}")
+        ended = ", no longer delegated" if delegated else ""
+        report.done.append(f"{signature}: on every node{ended}")
 
 
 def distribute(database: str | None = None) -> Report:

@@ -35,7 +35,7 @@ from uuid import UUID
 import psycopg2
 import psycopg2.extras
 
-from vqdb.cache import VIDEO_READS, ReadCache, Rows, as_uuid
+from vqdb.cache import VIDEO_READS, ReadCache, Rows
 from vqdb.errors import InvalidArgument, Unavailable, VqdbError, from_psycopg2, is_connection_lost
 from vqdb.follower import FeedFollower
 from vqdb.pool import Pool, PoolStats
@@ -156,16 +156,6 @@ def _unsendable(args: Mapping[str, object]) -> str:
     return f"{', '.join(bad)}: " if bad else ""
 
 
-def _malformed_id(function: str, args: Mapping[str, object]) -> bool:
-    """Whether a uuid argument of the function (an id, a lease token) is given as
-    text that is not a UUID."""
-    uuids = {a.name for a in FUNCTIONS[function].arguments if a.sql_type == "uuid"}
-    return any(
-        name in uuids and isinstance(value, str) and as_uuid(value) is None
-        for name, value in args.items()
-    )
-
-
 class Transport:
     """The one way of a Catalog to the database (see the module's docstring).
 
@@ -284,11 +274,6 @@ class Transport:
             self.on_call(function, time.perf_counter() - began, error)
 
     def _send(self, function: str, args: Mapping[str, Any], pool: Pool) -> Rows:
-        if "video_id" in args and args["video_id"] is None and not _malformed_id(function, args):
-            # The server says the same; but sharded by video with Citus, a call
-            # delegated by a NULL video crashes the coordinator (docs/scaling.md).
-            # A malformed id is sent: the server refuses it (22P02) before it routes.
-            raise InvalidArgument("22004", f"vq.{function}: p_video_id is required")
         key = (function, *args)
         sql = _SQL.get(key)
         if sql is None:
