@@ -267,7 +267,8 @@ class Catalog(Transport):
     ) -> datetime:
         """Extends the lease (by its claimed length unless ``lease_seconds``), records
         ``progress`` (percent); returns the new expiry. LeaseLost when it is gone."""
-        video_id = video_id or self.videos_of.video_of(as_uuid(quality_id))
+        if video_id is None:  # the video of a row this Catalog returned: one shard
+            video_id = self.videos_of.video_of(as_uuid(quality_id))
         expires: datetime = self._scalar(self._call("heartbeat_quality", locals()))
         return expires
 
@@ -280,7 +281,8 @@ class Catalog(Transport):
         **fields: Unpack[QualityMetadata],
     ) -> VideoQuality:
         """Ready, with the encoder's metadata, if the lease is still held (else LeaseLost)."""
-        video_id = video_id or self.videos_of.video_of(as_uuid(quality_id))
+        if video_id is None:  # the video of a row this Catalog returned: one shard
+            video_id = self.videos_of.video_of(as_uuid(quality_id))
         scope = {**_metadata(fields), **locals()}
         return self._qualities(self._call("complete_quality", scope))[0]
 
@@ -297,7 +299,8 @@ class Catalog(Transport):
         """complete_quality (``metadata``: its keyword arguments) and the next claim in one
         transaction and one commit; the newly leased quality, or None when there is no
         work. LeaseLost (and nothing claimed) when the lease is gone."""
-        video_id = video_id or self.videos_of.video_of(as_uuid(quality_id))
+        if video_id is None:  # the video of a row this Catalog returned: one shard
+            video_id = self.videos_of.video_of(as_uuid(quality_id))
         found = self._qualities(self._call("complete_and_claim_quality", locals()))
         return found[0] if found else None
 
@@ -312,14 +315,16 @@ class Catalog(Transport):
     ) -> VideoQuality:
         """Records the attempt's error: pending again after a backoff while attempts remain
         and ``retryable`` (default True), else failed. LeaseLost when the lease is gone."""
-        video_id = video_id or self.videos_of.video_of(as_uuid(quality_id))
+        if video_id is None:  # the video of a row this Catalog returned: one shard
+            video_id = self.videos_of.video_of(as_uuid(quality_id))
         return self._qualities(self._call("fail_quality", locals()))[0]
 
     def release_quality(
         self, quality_id: Id, lease_token: Id, video_id: Id | None = None
     ) -> VideoQuality:
         """Gives the work back (pending, due now, the attempt not counted)."""
-        video_id = video_id or self.videos_of.video_of(as_uuid(quality_id))
+        if video_id is None:  # the video of a row this Catalog returned: one shard
+            video_id = self.videos_of.video_of(as_uuid(quality_id))
         return self._qualities(self._call("release_quality", locals()))[0]
 
     def list_quality_attempts(self, quality_id: Id) -> list[QualityAttempt]:
