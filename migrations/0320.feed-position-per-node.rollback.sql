@@ -14,7 +14,7 @@ create table vq.changes_pruned (
 );
 insert into vq.changes_pruned (xid, seq) select xid, seq from pruned_kept;
 -- its owner and grants as every table of vq has them
-select vq._apply_privileges();
+do $$ begin perform vq._apply_privileges(); end $$;
 -- back to one xid/seq (node 0's, or the first node's), before created_at
 alter table vq.webhooks add column after_xid xid8;
 alter table vq.webhooks add column after_seq bigint;
