@@ -32,6 +32,8 @@ alter table vq.webhooks alter column created_at set not null;
 alter table vq.webhooks alter column created_at set default now();
 
 
+drop function vq._due_work(text[],integer);
+
 drop function vq._feed(text,integer);
 
 drop function vq._feed_now();

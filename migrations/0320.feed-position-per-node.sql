@@ -58,7 +58,6 @@ declare
     v_claimed   integer := 0;
     v_scans     integer := 0;
     v_found     integer;
-    v_count     integer;
 begin
     while v_claimed < p_limit loop
         delete from vq.claim_candidates c
@@ -88,43 +87,15 @@ begin
              where c.id in (select k.id from vq.claim_candidates k
                              where k.found_at <= clock_timestamp() - c_fresh
                                for update skip locked);
-            -- two scans, each along its index (as the claim of one server reads):
-            -- expired leases, then due work
             insert into vq.claim_candidates (id, video_id, quality, expired, due)
-            select q.id, q.video_id, q.quality, true, q.lease_expires_at
-              from vq.video_qualities q
-             where q.status = 'processing' and q.lease_expires_at < now()
-               and (p_qualities is null or q.quality = any (p_qualities))
-             order by q.lease_expires_at
-             limit greatest(p_limit * 2 + 8, 64)
+            select * from vq._due_work(p_qualities, greatest(p_limit * 2 + 8, 64))
             on conflict (id) do nothing;
             get diagnostics v_found = row_count;
-            insert into vq.claim_candidates (id, video_id, quality, expired, due)
-            select q.id, q.video_id, q.quality, false, q.due_at
-              from vq.video_qualities q
-             where q.status = 'pending' and q.due_at <= now()
-               and (p_qualities is null or q.quality = any (p_qualities))
-             order by q.due_at
-             limit greatest(p_limit * 2 + 8, 64)
-            on conflict (id) do nothing;
-            get diagnostics v_count = row_count;
-            exit when v_found + v_count = 0;    -- no due work that is not a candidate already
+            exit when v_found = 0;          -- no due work that is not a candidate already
         else
             -- another claim is filling the table: a scan of this claim's own
             for v_candidate in
-                (select q.video_id, q.id, true as expired
-                   from vq.video_qualities q
-                  where q.status = 'processing' and q.lease_expires_at < now()
-                    and (p_qualities is null or q.quality = any (p_qualities))
-                  order by q.lease_expires_at
-                  limit greatest(p_limit * 2 + 8, 64))
-                union all
-                (select q.video_id, q.id, false
-                   from vq.video_qualities q
-                  where q.status = 'pending' and q.due_at <= now()
-                    and (p_qualities is null or q.quality = any (p_qualities))
-                  order by q.due_at
-                  limit greatest(p_limit * 2 + 8, 64))
+                select * from vq._due_work(p_qualities, greatest(p_limit * 2 + 8, 64))
             loop
                 v_row := vq._lease_candidate(p_worker, p_lease_seconds, v_candidate.video_id,
                                              v_candidate.id, v_candidate.expired);
@@ -140,6 +111,37 @@ end
 $$;
 comment on function vq._claim_on_shards is
 'Internal: vq.claim_qualities for a catalog sharded by video (Citus): candidates from vq.claim_candidates, refilled by one scan of every shard when none fits or they are a second old, each leased on its own shard (vq._lease_candidate); the same work in the same order, each quality leased once. Raises nothing of its own.';
+
+-- Internal: the due work of the sharded claim (vq._claim_on_shards), in the
+-- order it is handed out: up to p_limit expired leases, oldest expiry first,
+-- then up to p_limit pending qualities that are due, oldest first; with
+-- p_qualities only those labels. Two scans, each along its index, as the claim
+-- of one server reads (one scan sorted on an expression read every due row of
+-- every shard). No lock: the candidates are checked again when taken.
+create or replace function vq._due_work(p_qualities text[], p_limit integer)
+returns table (id uuid, video_id uuid, quality text, expired boolean, due timestamptz)
+language plpgsql
+stable
+as $$
+begin
+    return query
+    select q.id, q.video_id, q.quality, true, q.lease_expires_at
+      from vq.video_qualities q
+     where q.status = 'processing' and q.lease_expires_at < now()
+       and (p_qualities is null or q.quality = any (p_qualities))
+     order by q.lease_expires_at
+     limit p_limit;
+    return query
+    select q.id, q.video_id, q.quality, false, q.due_at
+      from vq.video_qualities q
+     where q.status = 'pending' and q.due_at <= now()
+       and (p_qualities is null or q.quality = any (p_qualities))
+     order by q.due_at
+     limit p_limit;
+end
+$$;
+comment on function vq._due_work is
+'Internal. Up to p_limit expired leases, then up to p_limit due pending qualities (of the labels p_qualities, null: all), in the order the claim hands them out, unlocked. Raises nothing.';
 
 -- Internal: the change feed after p_position, for vq.changes_since and the
 -- webhook dispatcher (vq.queue_webhook_deliveries), with each event's place.
@@ -326,8 +328,7 @@ begin
     execute format($sql$
         select string_agg(r.result || '/0', ',' order by split_part(r.result, ':', 1)::integer)
           from %s(
-                 'select coalesce((select groupid from pg_catalog.pg_dist_local_group), 0)'
-                 || ' || '':'' || pg_snapshot_xmin(pg_current_snapshot())') r
+                 'select vq._node() || '':'' || pg_snapshot_xmin(pg_current_snapshot())') r
     $sql$, 'pg_catalog.run_command_on_all_nodes') into v_position;
     return v_position;
 end

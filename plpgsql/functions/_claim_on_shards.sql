@@ -32,7 +32,6 @@ declare
     v_claimed   integer := 0;
     v_scans     integer := 0;
     v_found     integer;
-    v_count     integer;
 begin
     while v_claimed < p_limit loop
         delete from vq.claim_candidates c
@@ -62,43 +61,15 @@ begin
              where c.id in (select k.id from vq.claim_candidates k
                              where k.found_at <= clock_timestamp() - c_fresh
                                for update skip locked);
-            -- two scans, each along its index (as the claim of one server reads):
-            -- expired leases, then due work
             insert into vq.claim_candidates (id, video_id, quality, expired, due)
-            select q.id, q.video_id, q.quality, true, q.lease_expires_at
-              from vq.video_qualities q
-             where q.status = 'processing' and q.lease_expires_at < now()
-               and (p_qualities is null or q.quality = any (p_qualities))
-             order by q.lease_expires_at
-             limit greatest(p_limit * 2 + 8, 64)
+            select * from vq._due_work(p_qualities, greatest(p_limit * 2 + 8, 64))
             on conflict (id) do nothing;
             get diagnostics v_found = row_count;
-            insert into vq.claim_candidates (id, video_id, quality, expired, due)
-            select q.id, q.video_id, q.quality, false, q.due_at
-              from vq.video_qualities q
-             where q.status = 'pending' and q.due_at <= now()
-               and (p_qualities is null or q.quality = any (p_qualities))
-             order by q.due_at
-             limit greatest(p_limit * 2 + 8, 64)
-            on conflict (id) do nothing;
-            get diagnostics v_count = row_count;
-            exit when v_found + v_count = 0;    -- no due work that is not a candidate already
+            exit when v_found = 0;          -- no due work that is not a candidate already
         else
             -- another claim is filling the table: a scan of this claim's own
             for v_candidate in
-                (select q.video_id, q.id, true as expired
-                   from vq.video_qualities q
-                  where q.status = 'processing' and q.lease_expires_at < now()
-                    and (p_qualities is null or q.quality = any (p_qualities))
-                  order by q.lease_expires_at
-                  limit greatest(p_limit * 2 + 8, 64))
-                union all
-                (select q.video_id, q.id, false
-                   from vq.video_qualities q
-                  where q.status = 'pending' and q.due_at <= now()
-                    and (p_qualities is null or q.quality = any (p_qualities))
-                  order by q.due_at
-                  limit greatest(p_limit * 2 + 8, 64))
+                select * from vq._due_work(p_qualities, greatest(p_limit * 2 + 8, 64))
             loop
                 v_row := vq._lease_candidate(p_worker, p_lease_seconds, v_candidate.video_id,
                                              v_candidate.id, v_candidate.expired);

@@ -19,8 +19,7 @@ begin
     execute format($sql$
         select string_agg(r.result || '/0', ',' order by split_part(r.result, ':', 1)::integer)
           from %s(
-                 'select coalesce((select groupid from pg_catalog.pg_dist_local_group), 0)'
-                 || ' || '':'' || pg_snapshot_xmin(pg_current_snapshot())') r
+                 'select vq._node() || '':'' || pg_snapshot_xmin(pg_current_snapshot())') r
     $sql$, 'pg_catalog.run_command_on_all_nodes') into v_position;
     return v_position;
 end
