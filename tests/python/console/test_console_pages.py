@@ -215,9 +215,16 @@ def test_every_action_through_its_confirmation(db_url, start_console, browser, s
             (lease,) = other.claim_qualities("w", qualities=["720p"])
             other.fail_quality(lease.id, lease.lease_token, "ffmpeg_input", "no video stream")
     browser.get(console.url + "/queue")
-    failed_row = next(r for r in browser.find_elements(By.CSS_SELECTOR, "#failed tbody tr")
-                      if "ffmpeg_input" in r.text)  # fmt: skip
-    failed_row.find_element(By.LINK_TEXT, "Retry all").click()
+
+    def retry_all(b) -> bool:  # looked up again when a live render replaced the row
+        failed_row = next((r for r in b.find_elements(By.CSS_SELECTOR, "#failed tbody tr")
+                           if "ffmpeg_input" in r.text), None)  # fmt: skip
+        if failed_row is None:
+            return False
+        failed_row.find_element(By.LINK_TEXT, "Retry all").click()
+        return True
+
+    wait(browser, retry_all)
     assert "ffmpeg_input" in text_of(browser, ".question")
     assert "3 failed qualities pending again" in answer(browser)
     assert db.failed_quality_counts() == []
